@@ -1,0 +1,38 @@
+# Sluice — every setup step lives here. `make test` does all of its own setup on a fresh machine.
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+export PKG_CONFIG_PATH := $(ROOT)/.deps/pkgconfig
+SWIFT_BUILD_FLAGS ?=
+BROKER_PORT ?= 9092
+
+.PHONY: deps build release test broker-up broker-down broker-status bench-kafka bench clean
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+release: deps
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+test: deps
+	@bash scripts/test.sh
+
+broker-up: build
+	.build/debug/sluice broker up --port $(BROKER_PORT)
+
+broker-down:
+	.build/debug/sluice broker down
+
+broker-status:
+	.build/debug/sluice broker status
+
+bench-kafka: release
+	@bash scripts/bench.sh kafka
+
+bench: release
+	@bash scripts/bench.sh all
+
+clean:
+	rm -rf .build .build-* .broker

@@ -1,0 +1,5 @@
+import ArgumentParser
+import SluiceKafka
+@main struct Sluice: AsyncParsableCommand {
+    func run() async throws { print(LibrdkafkaVersion.string) }
+}
