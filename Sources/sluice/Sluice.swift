@@ -1,5 +1,31 @@
 import ArgumentParser
-import SluiceKafka
-@main struct Sluice: AsyncParsableCommand {
-    func run() async throws { print(LibrdkafkaVersion.string) }
+import Foundation
+import Logging
+
+/// The `sluice` command line: one file per subcommand.
+@main
+struct Sluice: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Dataflow graphs over Kafka: validate, deploy and run them.",
+        subcommands: [Broker.self]
+    )
+}
+
+/// Options every command that talks to Kafka shares.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .long, help: "Kafka bootstrap servers (default: $SLUICE_BROKERS, else 127.0.0.1:9092).")
+    var brokers: String?
+
+    @Flag(name: .long, help: "Log librdkafka and Sluice internals.")
+    var verbose = false
+
+    var resolvedBrokers: String {
+        brokers ?? ProcessInfo.processInfo.environment["SLUICE_BROKERS"] ?? "127.0.0.1:9092"
+    }
+
+    func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = verbose ? .debug : .warning
+        return logger
+    }
 }

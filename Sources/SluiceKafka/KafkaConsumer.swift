@@ -1,0 +1,298 @@
+import Crdkafka
+import Dispatch
+public import Logging
+import Synchronization
+
+/// A consumer-group member whose messages arrive as an `AsyncSequence`.
+///
+/// ```
+///  broker ──fetch──► librdkafka ──poll thread──► ConsumerBuffer (bounded) ──► for await m in messages
+///                        ▲  pause when full / resume when half drained  │
+///                        └───────────────────────────────────────────────┘
+/// ```
+/// The poll thread is owned by the consumer and keeps polling while the reader is slow, so heartbeats and
+/// rebalances are served and the group never evicts a slow member: back-pressure shows as consumer lag.
+/// Rebalances reach the `onRebalance` handler before offsets move. Offsets are stored explicitly
+/// (``store(_:)``) and committed in the background, or committed at once with ``commit(_:)``.
+/// Call ``close()`` to leave the group cleanly.
+// @unchecked: librdkafka handles are thread-safe; `queue` is immutable and owned for the consumer's lifetime.
+public final class KafkaConsumer: @unchecked Sendable {
+    /// Runs on the consumer's poll thread, which waits for it: keep it bounded.
+    public typealias RebalanceHandler = @Sendable (RebalanceEvent) async -> Void
+
+    let client: RDKafkaClient
+    public let configuration: KafkaConsumerConfiguration
+    private let state: Mutex<State>
+    private let queue: OpaquePointer
+    let rebalanceHandler: RebalanceHandler?
+    private let pollThread: Mutex<PollThread?> = Mutex(nil)
+
+    private struct State: ~Copyable {
+        var buffer: ConsumerBuffer
+        var waiter: CheckedContinuation<KafkaMessage?, Never>?
+    }
+
+    public init(
+        configuration: KafkaConsumerConfiguration, logger: Logger, onRebalance: RebalanceHandler? = nil
+    ) throws(KafkaError) {
+        client = try RDKafkaClient(kind: .consumer, properties: configuration.librdkafkaProperties, logger: logger) {
+            _, conf in
+            rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, _ in
+                guard let rk, let partitions, let context = RDKafkaClient.context(of: rk) else { return }
+                context.onRebalance?(rk, err, partitions)
+            }
+        }
+        self.configuration = configuration
+        self.rebalanceHandler = onRebalance
+        state = Mutex(State(buffer: ConsumerBuffer(capacity: configuration.bufferCapacity)))
+        rd_kafka_poll_set_consumer(client.handle)
+        queue = rd_kafka_queue_get_consumer(client.handle)
+        RDKafkaClient.context(of: client.handle)?.onRebalance = { [unowned self] rk, err, list in
+            handleRebalance(rk, err, list)
+        }
+    }
+
+    deinit {
+        pollThread.withLock { $0 }?.stop()
+        rd_kafka_queue_destroy(queue)
+    }
+
+    /// Joins the group and subscribes to `topics`; assignment follows asynchronously.
+    public func subscribe(topics: [String]) throws(KafkaError) {
+        let list = TopicPartitionList.make(topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_subscribe(client.handle, list)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "subscribe to \(topics)") }
+        startPolling()
+    }
+
+    /// Reads these partitions from these offsets without group coordination (tools, replay, DLQ listing).
+    /// Use ``KafkaOffset`` constants for the beginning or end.
+    public func assign(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+        try TopicPartitionList.with(offsets.map { ($0.key, $0.value) }) { list throws(KafkaError) in
+            let err = rd_kafka_assign(client.handle, list)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "assign") }
+        }
+        _ = withBuffer { $0.assign(Set(offsets.keys)) }
+        startPolling()
+    }
+
+    /// The messages of the assigned partitions, in order per partition. Iterate it from one task only;
+    /// it ends after ``close()``.
+    public var messages: Messages { Messages(consumer: self) }
+
+    /// The partitions currently assigned to this member.
+    public var assignment: Set<TopicPartition> { state.withLock { $0.buffer.assignment } }
+
+    /// Messages fetched but not yet taken from ``messages``: at most `bufferCapacity` plus one fetched batch.
+    public var bufferedCount: Int { withBuffer { $0.count } }
+
+    /// Stops fetching these partitions; lag grows until ``resume(_:)``. Messages already buffered are
+    /// still delivered.
+    public func pause(_ partitions: Set<TopicPartition>) throws(KafkaError) {
+        try updateFlow { buffer in
+            buffer.pause(partitions)
+            return .pause(partitions)
+        }
+    }
+
+    /// Resumes fetching of paused partitions.
+    public func resume(_ partitions: Set<TopicPartition>) throws(KafkaError) {
+        try updateFlow { $0.resume(partitions) }
+    }
+
+    /// Commits what is stored, leaves the group (revoking partitions through the rebalance handler) and
+    /// ends ``messages``. Idempotent.
+    public func close() async {
+        guard let thread = pollThread.withLock({ $0 }), thread.isRunning else {
+            finish()
+            return
+        }
+        thread.stop()
+        try? await client.blocking { [client] () throws(KafkaError) in
+            let err = rd_kafka_consumer_close(client.handle)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { client.logger.warning("consumer close: \(KafkaError(err))") }
+        }
+        finish()
+    }
+
+    // MARK: - Poll thread
+
+    private func startPolling() {
+        pollThread.withLock { thread in
+            guard thread == nil else { return }
+            let reader = BatchReader(queue: queue)
+            thread = PollThread(name: "sluice.consumer.poll") { [weak self] in
+                guard let self else { return }
+                let batch = reader.read(timeoutMilliseconds: 100, logger: client.logger)
+                if !batch.isEmpty { deliver(batch) }
+            }
+        }
+    }
+
+    private func deliver(_ batch: [KafkaMessage]) {
+        let handoff = state.withLock { state -> (CheckedContinuation<KafkaMessage?, Never>, KafkaMessage)? in
+            applyLocked(state.buffer.append(batch))
+            guard let waiter = state.waiter, case .deliver(let message, let flow) = state.buffer.next() else { return nil }
+            applyLocked(flow)
+            state.waiter = nil
+            return (waiter, message)
+        }
+        if let (waiter, message) = handoff { waiter.resume(returning: message) }
+    }
+
+    func next() async -> KafkaMessage? {
+        if let message = state.withLock({ Self.take(from: &$0, orWait: nil, applying: applyLocked) }) {
+            return message
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if let message = state.withLock({ Self.take(from: &$0, orWait: continuation, applying: applyLocked) }) {
+                    continuation.resume(returning: message)
+                }
+            }
+        } onCancel: {
+            // A cancelled reader gets `nil`, as with AsyncStream; buffered messages stay for the next call.
+            state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }?.resume(returning: nil)
+        }
+    }
+
+    /// The next message (`nil` once finished or cancelled), or `nil` after registering `waiter`.
+    private static func take(
+        from state: inout State, orWait waiter: CheckedContinuation<KafkaMessage?, Never>?,
+        applying apply: (ConsumerBuffer.FlowAction) -> Void
+    ) -> KafkaMessage?? {
+        if waiter != nil, Task.isCancelled { return .some(nil) }
+        switch state.buffer.next() {
+        case .deliver(let message, let flow):
+            apply(flow)
+            return message
+        case .finished: return .some(nil)
+        case .wait:
+            if let waiter { state.waiter = waiter }
+            return nil
+        }
+    }
+
+    func withBuffer<T>(_ body: (inout ConsumerBuffer) -> T) -> T {
+        state.withLock { body(&$0.buffer) }
+    }
+
+    private func finish() {
+        let waiter = state.withLock { state in
+            state.buffer.finish()
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// Changes the buffer and applies the flow action it returns, both under the state lock.
+    func updateFlow(_ body: (inout ConsumerBuffer) -> ConsumerBuffer.FlowAction) throws(KafkaError) {
+        try state.withLock { state throws(KafkaError) in try apply(body(&state.buffer)) }
+    }
+
+    /// Applies a flow action while the state lock is held, so a pause and the resume that follows it reach
+    /// librdkafka in the order the buffer decided them (a resume of a not-yet-paused partition is a no-op).
+    private func applyLocked(_ action: ConsumerBuffer.FlowAction) {
+        do { try apply(action) } catch { client.logger.warning("flow control: \(error)") }
+    }
+
+    private func apply(_ action: ConsumerBuffer.FlowAction) throws(KafkaError) {
+        let (partitions, pause): (Set<TopicPartition>, Bool)
+        switch action {
+        case .none: return
+        case .pause(let p): (partitions, pause) = (p, true)
+        case .resume(let p): (partitions, pause) = (p, false)
+        }
+        guard !partitions.isEmpty else { return }
+        try TopicPartitionList.with(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }) { list throws(KafkaError) in
+            let err = pause ? rd_kafka_pause_partitions(client.handle, list) : rd_kafka_resume_partitions(client.handle, list)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: pause ? "pause" : "resume") }
+        }
+    }
+}
+
+/// Drains librdkafka's consumer queue in batches on the poll thread, caching topic names per handle.
+private final class BatchReader: @unchecked Sendable {
+    private let queue: OpaquePointer
+    private let slots: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    private let capacity = 1024
+    private var topicNames: [OpaquePointer: String] = [:]
+
+    init(queue: OpaquePointer) {
+        self.queue = queue
+        slots = .allocate(capacity: capacity)
+    }
+
+    deinit { slots.deallocate() }
+
+    func read(timeoutMilliseconds: Int32, logger: Logger) -> [KafkaMessage] {
+        let count = rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, slots, capacity)
+        guard count > 0 else { return [] }
+        var batch: [KafkaMessage] = []
+        batch.reserveCapacity(count)
+        for i in 0..<count {
+            guard let raw = slots[i] else { continue }
+            defer { rd_kafka_message_destroy(raw) }
+            let m = raw.pointee
+            guard m.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                if m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    logger.warning("consume error: \(KafkaError(m.err, context: "consume"))")
+                }
+                continue
+            }
+            batch.append(message(raw, topic: topicName(m.rkt)))
+        }
+        return batch
+    }
+
+    private func topicName(_ rkt: OpaquePointer) -> String {
+        if let name = topicNames[rkt] { return name }
+        let name = String(cString: rd_kafka_topic_name(rkt))
+        topicNames[rkt] = name
+        return name
+    }
+
+    private func message(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> KafkaMessage {
+        let m = raw.pointee
+        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
+        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
+        var headers: [KafkaHeader] = []
+        var hdrs: OpaquePointer? = nil
+        if rd_kafka_message_headers(raw, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
+            var index = 0
+            var name: UnsafePointer<CChar>? = nil
+            var valuePointer: UnsafeRawPointer? = nil
+            var size = 0
+            while rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let bytes = valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
+                headers.append(KafkaHeader(name: String(cString: name!), value: bytes))
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
+        return KafkaMessage(
+            topic: topic, partition: m.partition, offset: m.offset, key: key, value: value, headers: headers,
+            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+    }
+}
+
+extension KafkaConsumer {
+    /// The consumer's messages; see ``KafkaConsumer/messages``.
+    public struct Messages: AsyncSequence, Sendable {
+        public typealias Element = KafkaMessage
+        let consumer: KafkaConsumer
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let consumer: KafkaConsumer
+            public mutating func next() async -> KafkaMessage? { await consumer.next() }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer) }
+    }
+}

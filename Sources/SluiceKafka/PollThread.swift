@@ -1,0 +1,36 @@
+import Foundation
+import Synchronization
+
+/// A thread this layer owns that calls a blocking poll function until stopped.
+///
+/// librdkafka serves delivery reports, rebalances and logs only from inside its poll calls, and those
+/// block: running them here keeps Swift's cooperative thread pool free.
+final class PollThread: Sendable {
+    private let running = Atomic<Bool>(true)
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Starts a thread that calls `poll` until ``stop()``; `poll` should block for a bounded time.
+    init(name: String, poll: @escaping @Sendable () -> Void) {
+        let thread = Thread { [self] in
+            while running.load(ordering: .relaxed) { poll() }
+            finished.signal()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    var isRunning: Bool { running.load(ordering: .relaxed) }
+
+    /// Stops the loop and waits until the thread has left it. Idempotent.
+    func stop() {
+        if running.exchange(false, ordering: .relaxed) { finished.wait() }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, clamped to what librdkafka's `int` timeouts hold.
+    var milliseconds: Int32 {
+        let (seconds, attoseconds) = components
+        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,61 @@
+@testable import SluiceKafka
+import Testing
+
+@Suite("ConsumerBuffer state machine")
+struct ConsumerBufferTests {
+    let p0 = TopicPartition(topic: "t", partition: 0)
+    let p1 = TopicPartition(topic: "t", partition: 1)
+
+    func message(_ tp: TopicPartition, _ offset: Int64) -> KafkaMessage {
+        KafkaMessage(topic: tp.topic, partition: tp.partition, offset: offset, key: nil, value: [], headers: [], timestampMilliseconds: nil)
+    }
+
+    @Test func fillingToCapacityPausesAssignedPartitionsAndDrainingHalfResumesThem() {
+        var buffer = ConsumerBuffer(capacity: 4)
+        _ = buffer.assign([p0, p1])
+        #expect(buffer.append([message(p0, 0), message(p0, 1), message(p1, 0)]) == .none)
+        #expect(buffer.append([message(p1, 1)]) == .pause([p0, p1]))
+        #expect(buffer.append([message(p1, 2)]) == .none, "already paused: no second pause")
+        guard case .deliver(_, .none) = buffer.next() else { Issue.record("expected a message"); return }
+        guard case .deliver(_, .none) = buffer.next() else { Issue.record("expected a message"); return }
+        guard case .deliver(_, .resume(let resumed)) = buffer.next() else { Issue.record("expected resume"); return }
+        #expect(resumed == [p0, p1])
+    }
+
+    @Test func flowControlNeverResumesWhatTheApplicationPaused() {
+        var buffer = ConsumerBuffer(capacity: 2)
+        _ = buffer.assign([p0, p1])
+        buffer.pause([p1])
+        #expect(buffer.append([message(p0, 0), message(p0, 1)]) == .pause([p0]))
+        guard case .deliver(_, .resume(let resumed)) = buffer.next() else { Issue.record("expected resume"); return }
+        #expect(resumed == [p0])
+        #expect(buffer.resume([p1]) == .resume([p1]))
+    }
+
+    @Test func revokedPartitionsLoseTheirBufferedMessagesAndLaterArrivals() {
+        var buffer = ConsumerBuffer(capacity: 10)
+        _ = buffer.assign([p0, p1])
+        _ = buffer.append([message(p0, 0), message(p1, 0), message(p0, 1)])
+        buffer.revoke([p0])
+        _ = buffer.append([message(p0, 2), message(p1, 1)])
+        var offsets: [TopicPartition] = []
+        while case .deliver(let m, _) = buffer.next() { offsets.append(m.topicPartition) }
+        #expect(offsets == [p1, p1])
+    }
+
+    @Test func newlyAssignedPartitionsStartPausedWhileFlowIsPaused() {
+        var buffer = ConsumerBuffer(capacity: 1)
+        _ = buffer.assign([p0])
+        #expect(buffer.append([message(p0, 0)]) == .pause([p0]))
+        #expect(buffer.assign([p1]) == .pause([p1]))
+    }
+
+    @Test func finishDeliversWhatIsBufferedThenEnds() {
+        var buffer = ConsumerBuffer(capacity: 10)
+        _ = buffer.assign([p0])
+        _ = buffer.append([message(p0, 0)])
+        buffer.finish()
+        guard case .deliver = buffer.next() else { Issue.record("expected the buffered message"); return }
+        guard case .finished = buffer.next() else { Issue.record("expected the end"); return }
+    }
+}

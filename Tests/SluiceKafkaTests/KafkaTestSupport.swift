@@ -1,0 +1,139 @@
+import Foundation
+import Synchronization
+import Logging
+import SluiceKafka
+import Testing
+
+/// The broker every Kafka test talks to: `SLUICE_BROKERS`, which `make test` sets after starting one.
+enum TestKafka {
+    struct MissingBroker: Error, CustomStringConvertible {
+        var description: String { "SLUICE_BROKERS is not set: run the tests with `make test`, which starts a broker" }
+    }
+
+    static func brokers() throws -> String {
+        guard let brokers = ProcessInfo.processInfo.environment["SLUICE_BROKERS"], !brokers.isEmpty else {
+            throw MissingBroker()
+        }
+        return brokers
+    }
+
+    /// Whether the broker is the local Tansu that `make test` starts (rather than a cluster named by the user).
+    static var isTansu: Bool { ProcessInfo.processInfo.environment["SLUICE_TEST_BROKER"] == "tansu" }
+
+    /// Runs `body`; on Tansu, whose gap `limitation` names, its failures are expected (and their absence is
+    /// reported, so the test notices when Tansu closes the gap). On any other broker it must pass.
+    static func onTansuKnownIssue(_ limitation: Comment, _ body: () async throws -> Void) async {
+        if isTansu {
+            await withKnownIssue(limitation) { try await body() }
+        } else {
+            do { try await body() } catch { Issue.record(error) }
+        }
+    }
+
+    static let logger: Logger = {
+        var logger = Logger(label: "sluice.test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    static func unique(_ prefix: String) -> String {
+        "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    static func admin() throws -> KafkaAdmin {
+        try KafkaAdmin(options: KafkaClientOptions(brokers: brokers()), logger: logger)
+    }
+
+    static func producer(_ configure: (inout KafkaProducerConfiguration) -> Void = { _ in }) throws -> KafkaProducer {
+        var configuration = KafkaProducerConfiguration(client: KafkaClientOptions(brokers: try brokers()))
+        configure(&configuration)
+        return try KafkaProducer(configuration: configuration, logger: logger)
+    }
+
+    /// Tansu 0.6 answers a "latest offset" request with the last record batch's base offset + 1, so tests
+    /// that assert lag produce one record per batch (Apache Kafka needs no such care).
+    static func singleRecordBatchProducer() throws -> KafkaProducer {
+        try producer { $0.client.properties["batch.num.messages"] = "1" }
+    }
+
+    static func consumer(
+        group: String, _ configure: (inout KafkaConsumerConfiguration) -> Void = { _ in },
+        onRebalance: KafkaConsumer.RebalanceHandler? = nil
+    ) throws -> KafkaConsumer {
+        var configuration = KafkaConsumerConfiguration(client: KafkaClientOptions(brokers: try brokers()), groupID: group)
+        configure(&configuration)
+        return try KafkaConsumer(configuration: configuration, logger: logger, onRebalance: onRebalance)
+    }
+
+    /// Creates a uniquely named topic, runs `body`, and deletes the topic whatever happens.
+    static func withTopic<T>(
+        partitions: Int32 = 1, configs: [String: String] = [:], _ body: (String) async throws -> T
+    ) async throws -> T {
+        let admin = try admin()
+        let topic = unique("test")
+        try await admin.createTopics([NewTopic(name: topic, partitions: partitions, configs: configs)])
+        do {
+            let result = try await body(topic)
+            try? await admin.deleteTopics([topic])
+            return result
+        } catch {
+            try? await admin.deleteTopics([topic])
+            throw error
+        }
+    }
+
+    /// Produces records `"<i>"` (keys `k<i % keys>`) in order and waits for all delivery reports.
+    @discardableResult
+    static func produce(
+        _ producer: KafkaProducer, topic: String, range: Range<Int>, keys: Int = 16, timestamp: Int64? = nil
+    ) async throws -> [DeliveryReport] {
+        let reports = Mutex<[Result<DeliveryReport, KafkaError>]>([])
+        for i in range {
+            let record = KafkaRecord(
+                topic: topic, key: Array("k\(i % keys)".utf8), value: Array("\(i)".utf8), timestampMilliseconds: timestamp)
+            try await producer.produce(record) { result in reports.withLock { $0.append(result) } }
+        }
+        try await producer.flush()
+        return try reports.withLock { $0 }.map { try $0.get() }
+    }
+}
+
+extension KafkaConsumer {
+    /// Reads until `count` messages arrived or `timeout` passed, whichever is first.
+    func collect(_ count: Int, timeout: Duration = .seconds(30), store: Bool = false) async -> [KafkaMessage] {
+        guard count > 0 else { return [] }
+        return await withTaskGroup(of: [KafkaMessage]?.self) { group in
+            group.addTask {
+                var received: [KafkaMessage] = []
+                for await message in self.messages {
+                    received.append(message)
+                    if store { try? self.store([message.topicPartition: message.offset + 1]) }
+                    if received.count >= count { break }
+                }
+                return received
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next()!
+            group.cancelAll()
+            if let received = first { return received }
+            return await group.next()! ?? []
+        }
+    }
+
+    /// Waits until the assignment satisfies `condition`.
+    func waitForAssignment(timeout: Duration = .seconds(30), _ condition: (Set<TopicPartition>) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition(assignment) { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return condition(assignment)
+    }
+}
+
+extension KafkaMessage {
+    var number: Int { Int(String(decoding: value, as: UTF8.self))! }
+}
