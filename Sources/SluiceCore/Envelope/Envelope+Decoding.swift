@@ -100,7 +100,7 @@ extension Envelope {
             throw EnvelopeError(code: .invalidPayload, byteOffset: error.offset, message: "payload is not valid JSON: \(error)")
         }
         return Envelope(
-            payload: value, correlationID: correlationID, messageID: messageID ?? makeMessageID(),
+            rawPayload: value, correlationID: correlationID, messageID: messageID ?? makeMessageID(),
             iteration: iteration.map(Int.init) ?? 0, producedAt: producedAt ?? receivedAt ?? now(),
             origin: origin, specVersion: specVersion.map(Int.init), traceparent: traceparent)
     }

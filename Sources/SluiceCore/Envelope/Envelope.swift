@@ -39,10 +39,12 @@ public struct Envelope: Sendable, Hashable {
     /// The JSON payload, as raw bytes.
     public var payload: [UInt8]
 
-    /// An envelope around a payload that is already JSON. The bytes are not checked here
+    /// An envelope around a payload that is already JSON (labelled `rawPayload` because `[UInt8]` is
+    /// itself `Encodable`: ``init(payload:correlationID:messageID:iteration:producedAt:origin:specVersion:traceparent:)``
+    /// would encode it as an array of numbers). The bytes are not checked here
     /// (they usually come from a decoded envelope); use ``JSONSyntax/validate(_:)-(UnsafeBufferPointer<UInt8>)`` when unsure.
     public init(
-        payload: [UInt8], correlationID: String, messageID: String = Envelope.makeMessageID(), iteration: Int = 0,
+        rawPayload payload: [UInt8], correlationID: String, messageID: String = Envelope.makeMessageID(), iteration: Int = 0,
         producedAt: Int64 = Envelope.now(), origin: String? = nil, specVersion: Int? = nil, traceparent: String? = nil
     ) {
         self.messageID = messageID
@@ -69,7 +71,7 @@ public struct Envelope: Sendable, Hashable {
             throw EnvelopeError(code: .payloadEncoding, message: "cannot encode payload as JSON: \(error)")
         }
         self.init(
-            payload: bytes, correlationID: correlationID, messageID: messageID, iteration: iteration,
+            rawPayload: bytes, correlationID: correlationID, messageID: messageID, iteration: iteration,
             producedAt: producedAt, origin: origin, specVersion: specVersion, traceparent: traceparent)
     }
 
