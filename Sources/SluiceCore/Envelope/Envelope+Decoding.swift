@@ -1,0 +1,159 @@
+extension Envelope {
+    /// How strictly ``decode(key:value:headers:mode:receivedAt:)`` treats missing headers.
+    public enum DecodingMode: Sendable, Hashable {
+        /// Every header except `traceparent` must be present: records between nodes.
+        case strict
+        /// Missing headers get defaults: records a user published to an entry topic. The message id
+        /// is generated, the correlation id is the key (or generated), the iteration is 0 and the
+        /// production time is `receivedAt`. Headers that are present must still be well formed.
+        case lenient
+    }
+
+    /// Decodes and checks a consumed record. Never traps: any malformed input gives a precise error.
+    ///
+    /// - Parameters:
+    ///   - key: the record key, `nil` for a record without one.
+    ///   - receivedAt: the production time to assume in lenient mode (the record's timestamp); now if `nil`.
+    /// - Throws: ``EnvelopeError`` naming the missing or malformed header, or the byte offset
+    ///   where the payload stops being JSON.
+    public static func decode(
+        key: [UInt8]?, value: [UInt8], headers: [(name: String, value: [UInt8])], mode: DecodingMode = .strict,
+        receivedAt: Int64? = nil
+    ) throws(EnvelopeError) -> Envelope {
+        let lenient = mode == .lenient
+        func header(_ name: String) -> [UInt8]? { headers.last { $0.name == name }?.value }
+        func required(_ name: String) throws(EnvelopeError) -> [UInt8]? {
+            if let bytes = header(name) { return bytes }
+            if lenient { return nil }
+            throw EnvelopeError(code: .missingHeader, header: name, message: "missing header '\(name)'")
+        }
+
+        let messageID = try required(Header.messageID).map { bytes throws(EnvelopeError) in
+            try text(bytes, header: Header.messageID)
+        }
+        let correlationHeader = try required(Header.correlationID).map { bytes throws(EnvelopeError) in
+            try text(bytes, header: Header.correlationID)
+        }
+        let traceparent = try header(Header.traceparent).map { bytes throws(EnvelopeError) in
+            let value = try text(bytes, header: Header.traceparent)
+            guard isTraceparent(value) else {
+                throw malformed(Header.traceparent, bytes, expected: "W3C trace context 00-<32 hex>-<16 hex>-<2 hex>")
+            }
+            return value
+        }
+        let iteration = try required(Header.iteration).map { bytes throws(EnvelopeError) in
+            guard let number = decimal(bytes, maxDigits: 9) else {
+                throw malformed(Header.iteration, bytes, expected: "a non-negative decimal integer")
+            }
+            return number
+        }
+        let producedAt = try required(Header.producedAt).map { bytes throws(EnvelopeError) in
+            guard let number = decimal(bytes, maxDigits: 18) else {
+                throw malformed(Header.producedAt, bytes, expected: "milliseconds since the epoch, in decimal")
+            }
+            return number
+        }
+        let origin = try required(Header.origin).map { bytes throws(EnvelopeError) in
+            let value = try text(bytes, header: Header.origin)
+            guard let at = value.firstIndex(of: "@"), at != value.startIndex, value.index(after: at) != value.endIndex else {
+                throw malformed(Header.origin, bytes, expected: "node@instance")
+            }
+            return value
+        }
+        let specVersion = try required(Header.specVersion).map { bytes throws(EnvelopeError) in
+            guard let number = decimal(bytes, maxDigits: 9), number > 0 else {
+                throw malformed(Header.specVersion, bytes, expected: "a positive decimal integer")
+            }
+            return number
+        }
+
+        let keyText = key.flatMap { $0.isEmpty ? nil : String(validating: $0, as: UTF8.self) }
+        if let key, !key.isEmpty, keyText == nil {
+            throw EnvelopeError(code: .keyMismatch, message: "record key is not valid UTF-8 (it must be the correlation id)")
+        }
+        let correlationID: String
+        switch (keyText, correlationHeader) {
+        case (let keyText?, let header?):
+            guard keyText == header else {
+                throw EnvelopeError(
+                    code: .keyMismatch, header: Header.correlationID,
+                    message: "record key '\(keyText)' differs from header '\(Header.correlationID)' ('\(header)')")
+            }
+            correlationID = header
+        case (nil, let header?):
+            guard lenient else {
+                throw EnvelopeError(code: .missingKey, message: "record has no key (the key must be the correlation id)")
+            }
+            correlationID = header
+        case (let keyText?, nil):
+            correlationID = keyText
+        case (nil, nil):
+            correlationID = makeMessageID()
+        }
+
+        if value.isEmpty {
+            throw EnvelopeError(code: .invalidPayload, byteOffset: 0, message: "payload is empty (expected a JSON value)")
+        }
+        do {
+            try JSONSyntax.validate(value)
+        } catch {
+            throw EnvelopeError(code: .invalidPayload, byteOffset: error.offset, message: "payload is not valid JSON: \(error)")
+        }
+        return Envelope(
+            rawPayload: value, correlationID: correlationID, messageID: messageID ?? makeMessageID(),
+            iteration: iteration.map(Int.init) ?? 0, producedAt: producedAt ?? receivedAt ?? now(),
+            origin: origin, specVersion: specVersion.map(Int.init), traceparent: traceparent)
+    }
+
+    /// Decodes a record produced by ``encode()`` or consumed from a topic.
+    public static func decode(_ record: EncodedRecord, mode: DecodingMode = .strict) throws(EnvelopeError) -> Envelope {
+        try decode(key: record.key, value: record.value, headers: record.headers, mode: mode)
+    }
+
+    // MARK: Header values
+
+    private static func text(_ bytes: [UInt8], header: String) throws(EnvelopeError) -> String {
+        guard let value = String(validating: bytes, as: UTF8.self) else {
+            throw malformed(header, bytes, expected: "UTF-8 text")
+        }
+        guard !value.isEmpty else { throw malformed(header, bytes, expected: "a non-empty value") }
+        return value
+    }
+
+    /// A plain decimal number (digits only, no sign), or `nil`.
+    private static func decimal(_ bytes: [UInt8], maxDigits: Int) -> Int64? {
+        guard !bytes.isEmpty, bytes.count <= maxDigits else { return nil }
+        var number: Int64 = 0
+        for byte in bytes {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            number = number * 10 + Int64(digit)
+        }
+        return number
+    }
+
+    /// W3C trace context: `version-traceid-parentid-flags`, lowercase hex, ids not all zero, version not `ff`.
+    static func isTraceparent(_ value: String) -> Bool {
+        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 4, parts[0].count == 2, parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
+            parts[0] != "ff", parts.allSatisfy({ $0.utf8.allSatisfy(isLowerHex) }),
+            parts[1].contains(where: { $0 != "0" }), parts[2].contains(where: { $0 != "0" })
+        else { return false }
+        return parts[0] == "00" ? parts.count == 4 : true
+    }
+
+    private static func isLowerHex(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+
+    private static func malformed(_ header: String, _ bytes: [UInt8], expected: String) -> EnvelopeError {
+        let shown: String
+        if let text = String(validating: bytes.prefix(64), as: UTF8.self) {
+            shown = "'\(text)\(bytes.count > 64 ? "…" : "")'"
+        } else {
+            shown = "\(bytes.count) bytes that are not UTF-8"
+        }
+        return EnvelopeError(
+            code: .malformedHeader, header: header, message: "header '\(header)' is malformed: \(shown), expected \(expected)")
+    }
+}

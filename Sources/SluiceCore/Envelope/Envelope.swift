@@ -1,0 +1,126 @@
+import Foundation
+
+/// One message on a Sluice topic: a JSON payload plus the headers that route and trace it.
+///
+/// On the wire (see `Schemas/envelope.schema.json`):
+///
+/// ```
+/// key     = correlation id (UTF-8)
+/// value   = JSON payload, raw bytes, passed through untouched
+/// headers = sluice-message-id, sluice-correlation-id, traceparent, sluice-iteration,
+///           sluice-produced-at, sluice-origin, sluice-spec-version
+/// ```
+public struct Envelope: Sendable, Hashable {
+    /// Header names.
+    public enum Header {
+        public static let messageID = "sluice-message-id"
+        public static let correlationID = "sluice-correlation-id"
+        public static let traceparent = "traceparent"
+        public static let iteration = "sluice-iteration"
+        public static let producedAt = "sluice-produced-at"
+        public static let origin = "sluice-origin"
+        public static let specVersion = "sluice-spec-version"
+    }
+
+    /// Unique per message; a retry keeps it, so consumers can deduplicate.
+    public var messageID: String
+    /// Ties together every message of one piece of work; also the Kafka key, so it picks the partition.
+    public var correlationID: String
+    /// W3C trace context (`00-<trace-id>-<parent-id>-<flags>`), when tracing is on.
+    public var traceparent: String?
+    /// How many times this message has gone round a loop (0 outside loops).
+    public var iteration: Int
+    /// Milliseconds since the Unix epoch when the message was produced.
+    public var producedAt: Int64
+    /// The producing node and worker, `node@instance`; `nil` for a message published by a user.
+    public var origin: String?
+    /// The version of the graph spec the producer ran; `nil` for a message published by a user.
+    public var specVersion: Int?
+    /// The JSON payload, as raw bytes.
+    public var payload: [UInt8]
+
+    /// An envelope around a payload that is already JSON (labelled `rawPayload` because `[UInt8]` is
+    /// itself `Encodable`: ``init(payload:correlationID:messageID:iteration:producedAt:origin:specVersion:traceparent:)``
+    /// would encode it as an array of numbers). The bytes are not checked here
+    /// (they usually come from a decoded envelope); use ``JSONSyntax/validate(_:)-(UnsafeBufferPointer<UInt8>)`` when unsure.
+    public init(
+        rawPayload payload: [UInt8], correlationID: String, messageID: String = Envelope.makeMessageID(), iteration: Int = 0,
+        producedAt: Int64 = Envelope.now(), origin: String? = nil, specVersion: Int? = nil, traceparent: String? = nil
+    ) {
+        self.messageID = messageID
+        self.correlationID = correlationID
+        self.traceparent = traceparent
+        self.iteration = iteration
+        self.producedAt = producedAt
+        self.origin = origin
+        self.specVersion = specVersion
+        self.payload = payload
+    }
+
+    /// An envelope around `payload` encoded as JSON.
+    ///
+    /// - Throws: ``EnvelopeError/Code/payloadEncoding`` when the value cannot be encoded.
+    public init(
+        payload: some Encodable, correlationID: String, messageID: String = Envelope.makeMessageID(), iteration: Int = 0,
+        producedAt: Int64 = Envelope.now(), origin: String? = nil, specVersion: Int? = nil, traceparent: String? = nil
+    ) throws(EnvelopeError) {
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try JSONEncoder().encode(payload))
+        } catch {
+            throw EnvelopeError(code: .payloadEncoding, message: "cannot encode payload as JSON: \(error)")
+        }
+        self.init(
+            rawPayload: bytes, correlationID: correlationID, messageID: messageID, iteration: iteration,
+            producedAt: producedAt, origin: origin, specVersion: specVersion, traceparent: traceparent)
+    }
+
+    /// Decodes the payload as `type`.
+    ///
+    /// - Throws: ``EnvelopeError/Code/payloadDecoding`` with the decoder's explanation.
+    public func payload<T: Decodable>(as type: T.Type) throws(EnvelopeError) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(payload))
+        } catch {
+            throw EnvelopeError(code: .payloadDecoding, message: "cannot decode payload as \(T.self): \(error)")
+        }
+    }
+
+    /// The Kafka record for this envelope; every header except an absent `traceparent`,
+    /// `sluice-origin` or `sluice-spec-version` is always written.
+    public func encode() -> EncodedRecord {
+        var headers: [(name: String, value: [UInt8])] = [
+            (Header.messageID, Array(messageID.utf8)),
+            (Header.correlationID, Array(correlationID.utf8)),
+        ]
+        if let traceparent { headers.append((Header.traceparent, Array(traceparent.utf8))) }
+        headers.append((Header.iteration, Array(String(iteration).utf8)))
+        headers.append((Header.producedAt, Array(String(producedAt).utf8)))
+        if let origin { headers.append((Header.origin, Array(origin.utf8))) }
+        if let specVersion { headers.append((Header.specVersion, Array(String(specVersion).utf8))) }
+        return EncodedRecord(key: Array(correlationID.utf8), value: payload, headers: headers)
+    }
+
+    /// A fresh message id (a lowercase UUID).
+    public static func makeMessageID() -> String { UUID().uuidString.lowercased() }
+
+    /// Milliseconds since the Unix epoch.
+    public static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}
+
+/// A Kafka record as bytes, ready to produce or just consumed.
+public struct EncodedRecord: Sendable {
+    public var key: [UInt8]
+    public var value: [UInt8]
+    /// In order; Kafka allows repeated names (the decoder uses the last).
+    public var headers: [(name: String, value: [UInt8])]
+
+    public init(key: [UInt8], value: [UInt8], headers: [(name: String, value: [UInt8])]) {
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+
+    /// The last value of header `name`, if present.
+    public func header(_ name: String) -> [UInt8]? { headers.last { $0.name == name }?.value }
+}
