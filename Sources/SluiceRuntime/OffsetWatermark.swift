@@ -1,0 +1,189 @@
+/// Tracks which consumed offsets are finished, per topic-partition, and how far the consumer group may commit.
+///
+/// The worker host calls ``track(partition:offset:)`` when it takes a message from the consumer and
+/// ``finish(partition:offset:)`` once the message is processed *and* the broker has acknowledged every output
+/// it produced. Messages finish in any order; a partition's commit position only moves over a contiguous run of
+/// finished offsets, so a crash never skips unfinished work (at-least-once). Following Kafka's convention the
+/// position is the offset of the next message to read: last contiguous finished offset + 1.
+///
+/// Offsets within a partition arrive increasing but not necessarily consecutive (compaction, transaction
+/// markers); gaps are never waited for, since only tracked offsets count:
+///
+///     tracked (arrival order)   10   11   12   15   16      13, 14: never delivered (gap)
+///     finished                   x    x    .    x    .
+///                               \______/
+///                            contiguous prefix           -> position 12 (= 11 + 1)
+///
+///     finish(12)                 x    x    x    x    .   -> 10...15 popped, position 16
+///     finish(16)                 (nothing tracked)       -> position 17
+///
+/// ``committable()`` returns only the partitions whose position moved since the last call (or since
+/// ``markCommitted(_:)``), so an idle partition is not committed again and again.
+///
+/// Cost: `track` is O(1) amortized; `finish` is O(1) when offsets have no gaps and O(log n) in the number of
+/// in-flight offsets otherwise; `committable` is O(partitions).
+///
+/// Completions that arrive after ``revoke(_:)`` are ignored, but if a revoked partition is assigned again and
+/// an offset is redelivered while its old processing is still running, the host must drop the old completion
+/// itself (for example by tagging work with an assignment generation): offsets alone cannot tell them apart.
+public struct OffsetWatermark: Sendable {
+    private var logs: [TopicPartition: PartitionLog] = [:]
+
+    /// Offsets tracked and not yet finished, over all partitions.
+    public private(set) var totalInFlight = 0
+
+    /// Creates an empty watermark.
+    public init() {}
+
+    /// Records that the message at `offset` was taken for processing.
+    ///
+    /// - Returns: `false`, and ignores the offset, when it is negative or not greater than the last offset
+    ///   tracked for `partition` (a redelivery without ``revoke(_:)``). An ignored offset must not be finished.
+    @discardableResult
+    public mutating func track(partition: TopicPartition, offset: Int64) -> Bool {
+        let accepted = logs[partition, default: PartitionLog()].append(offset)
+        if accepted { totalInFlight += 1 }
+        return accepted
+    }
+
+    /// Records that the message at `offset` is done: processed and its outputs acknowledged.
+    ///
+    /// - Returns: `false` when the offset is not in flight: never tracked, already finished, or its partition
+    ///   was revoked. Such calls change nothing.
+    @discardableResult
+    public mutating func finish(partition: TopicPartition, offset: Int64) -> Bool {
+        guard logs[partition]?.finish(offset) == true else { return false }
+        totalInFlight -= 1
+        return true
+    }
+
+    /// The offsets to commit: for each partition whose position advanced since it was last returned here or
+    /// passed to ``markCommitted(_:)``, last contiguous finished offset + 1.
+    ///
+    /// The returned positions count as reported. If the commit fails, nothing is lost: Kafka commits are
+    /// cumulative, so the next position returned for that partition covers the same messages.
+    public mutating func committable() -> [TopicPartition: Int64] {
+        var result: [TopicPartition: Int64] = [:]
+        for index in logs.indices {
+            if let position = logs.values[index].takeUnreportedPosition() {
+                result[logs.keys[index]] = position
+            }
+        }
+        return result
+    }
+
+    /// Records offsets committed by other means (for example a synchronous commit on shutdown), so that
+    /// ``committable()`` returns a partition again only once it moves past them. Unknown partitions are ignored.
+    public mutating func markCommitted(_ offsets: [TopicPartition: Int64]) {
+        for (partition, offset) in offsets {
+            logs[partition]?.markReported(offset)
+        }
+    }
+
+    /// The current commit position of `partition` (last contiguous finished offset + 1), whether reported or
+    /// not; `nil` until one of its offsets has finished.
+    public func position(of partition: TopicPartition) -> Int64? {
+        logs[partition]?.position
+    }
+
+    /// How many offsets of `partition` are tracked and not yet finished.
+    public func inFlight(_ partition: TopicPartition) -> Int {
+        logs[partition]?.unfinished ?? 0
+    }
+
+    /// Drops all state of `partitions` (after a rebalance took them away). Later finishes for them are ignored.
+    ///
+    /// - Returns: the positions of the revoked partitions that were not reported yet, for a final commit.
+    @discardableResult
+    public mutating func revoke(_ partitions: some Sequence<TopicPartition>) -> [TopicPartition: Int64] {
+        var unreported: [TopicPartition: Int64] = [:]
+        for partition in partitions {
+            guard var log = logs.removeValue(forKey: partition) else { continue }
+            totalInFlight -= log.unfinished
+            if let position = log.takeUnreportedPosition() {
+                unreported[partition] = position
+            }
+        }
+        return unreported
+    }
+}
+
+/// The in-flight offsets of one partition, oldest first, and its commit position.
+///
+/// `entries[head...]` holds the live entries; finished entries at the front are popped by advancing `head`, and
+/// the array is compacted once the dead prefix outweighs the live part (amortized O(1)).
+struct PartitionLog {
+    private struct Entry {
+        var offset: Int64
+        var done: Bool
+    }
+
+    private var entries: [Entry] = []
+    private var head = 0
+    private var lastTracked: Int64 = -1
+    private var reported: Int64 = -1
+    /// Tracked offsets not finished yet.
+    private(set) var unfinished = 0
+    /// Last contiguous finished offset + 1; `nil` before the first one finishes.
+    private(set) var position: Int64?
+
+    mutating func append(_ offset: Int64) -> Bool {
+        guard offset > lastTracked else { return false }
+        entries.append(Entry(offset: offset, done: false))
+        lastTracked = offset
+        unfinished += 1
+        return true
+    }
+
+    mutating func finish(_ offset: Int64) -> Bool {
+        guard let index = index(of: offset), !entries[index].done else { return false }
+        entries[index].done = true
+        unfinished -= 1
+        if index == head { popFinishedPrefix() }
+        return true
+    }
+
+    mutating func takeUnreportedPosition() -> Int64? {
+        guard let position, position > reported else { return nil }
+        reported = position
+        return position
+    }
+
+    mutating func markReported(_ offset: Int64) {
+        reported = max(reported, offset)
+    }
+
+    private func index(of offset: Int64) -> Int? {
+        guard head < entries.count, offset >= entries[head].offset, offset <= lastTracked else { return nil }
+        // Offsets strictly increase, so `offset` sits at most `distance` entries from the front, exactly there
+        // when the partition has no gaps.
+        let distance = offset - entries[head].offset
+        var high = entries.count
+        if distance < Int64(entries.count - head) {
+            let guess = head + Int(distance)
+            if entries[guess].offset == offset { return guess }
+            high = guess
+        }
+        var low = head
+        while low < high {
+            let mid = low + (high - low) / 2
+            if entries[mid].offset < offset { low = mid + 1 } else { high = mid }
+        }
+        return low < entries.count && entries[low].offset == offset ? low : nil
+    }
+
+    private mutating func popFinishedPrefix() {
+        while head < entries.count, entries[head].done {
+            position = entries[head].offset + 1
+            head += 1
+        }
+        if head == entries.count {
+            // Keep the buffer for the steady state, but let a burst's worth of memory go.
+            entries.removeAll(keepingCapacity: entries.capacity <= 65_536)
+            head = 0
+        } else if head >= 1_024, head * 2 >= entries.count {
+            entries.removeFirst(head)
+            head = 0
+        }
+    }
+}
