@@ -37,7 +37,7 @@ extension KafkaAdmin {
         let partitions = described.values.flatMap { t in (0..<t.partitions).map { TopicPartition(topic: t.name, partition: $0) } }
         let committed = try await committedOffsets(group: group, partitions: Set(partitions), timeout: timeout)
         var result: [PartitionLag] = []
-        for tp in partitions.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+        for tp in partitions.sorted() {
             let (low, high) = try await watermarks(of: tp, timeout: timeout)
             let offset = committed[tp].flatMap { $0 >= 0 ? $0 : nil }
             result.append(PartitionLag(topicPartition: tp, committed: offset, end: high, lag: max(0, high - (offset ?? low))))

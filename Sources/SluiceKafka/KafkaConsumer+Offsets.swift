@@ -115,7 +115,7 @@ extension KafkaConsumer {
                 _ = rd_kafka_assign(rk, list)
             }
             try? updateFlow { $0.assign(partitions) }
-            client.logger.info("assigned \(partitions.count) partition(s)", metadata: ["kafka.partitions": "\(partitions.sorted { $0.description < $1.description })"])
+            client.logger.info("assigned \(partitions.count) partition(s)", metadata: ["kafka.partitions": "\(partitions.sorted())"])
             runRebalanceHandler(.assigned(partitions))
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0

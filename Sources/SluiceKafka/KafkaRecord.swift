@@ -90,3 +90,10 @@ public struct KafkaMessage: Sendable {
     /// The first header with this name.
     public func header(_ name: String) -> KafkaHeader? { headers.first { $0.name == name } }
 }
+
+extension TopicPartition: Comparable {
+    /// Orders by topic, then partition, so logs and commit lists come out in a stable order.
+    public static func < (lhs: TopicPartition, rhs: TopicPartition) -> Bool {
+        lhs.topic == rhs.topic ? lhs.partition < rhs.partition : lhs.topic < rhs.topic
+    }
+}

@@ -1,3 +1,4 @@
+public import SluiceKafka
 /// Tracks which consumed offsets are finished, per topic-partition, and how far the consumer group may commit.
 ///
 /// The worker host calls ``track(partition:offset:)`` when it takes a message from the consumer and

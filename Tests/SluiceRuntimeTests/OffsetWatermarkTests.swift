@@ -1,3 +1,4 @@
+import SluiceKafka
 import SluiceRuntime
 import Testing
 
