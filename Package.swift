@@ -69,11 +69,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "SluiceKafkaTests", dependencies: ["SluiceKafka"], swiftSettings: strict),
+        // Broker helpers shared by the test targets (unique topics, produce/collect, known Tansu gaps).
+        .target(
+            name: "SluiceTestSupport",
+            dependencies: ["SluiceKafka", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/SluiceTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "SluiceKafkaTests", dependencies: ["SluiceKafka", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: strict),
         .testTarget(
             name: "SluiceRuntimeTests",
-            dependencies: ["SluiceRuntime", "SluiceCore", "SluiceKafka"],
+            dependencies: ["SluiceRuntime", "SluiceCore", "SluiceKafka", "SluiceTestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -276,9 +276,11 @@ private final class BatchReader: @unchecked Sendable {
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
-        return KafkaMessage(
+        var message = KafkaMessage(
             topic: topic, partition: m.partition, offset: m.offset, key: key, value: value, headers: headers,
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+        message.isTombstone = m.payload == nil
+        return message
     }
 }
 

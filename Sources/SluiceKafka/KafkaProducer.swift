@@ -80,11 +80,11 @@ public final class KafkaProducer: Sendable {
                 }
             }
         }
-        let err = record.value.withUnsafeBytes { value in
+        let err = withOptionalBytes(record.value) { value in
             withOptionalBytes(record.key) { key in
                 sluice_produce(
                     client.handle, record.topic, record.partition ?? RD_KAFKA_PARTITION_UA,
-                    key?.baseAddress, key?.count ?? 0, value.baseAddress, value.count, headers,
+                    key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0, headers,
                     record.timestampMilliseconds ?? 0, opaque)
             }
         }

@@ -36,13 +36,14 @@ public struct KafkaRecord: Sendable {
     /// A fixed partition, or `nil` to let the partitioner choose by key (librdkafka's consistent-random).
     public var partition: Int32?
     public var key: [UInt8]?
-    public var value: [UInt8]
+    /// The value; `nil` is a tombstone (deletes the key from a compacted topic).
+    public var value: [UInt8]?
     public var headers: [KafkaHeader]
     /// Creation time in milliseconds since the epoch, or `nil` for now.
     public var timestampMilliseconds: Int64?
 
     public init(
-        topic: String, partition: Int32? = nil, key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = [],
+        topic: String, partition: Int32? = nil, key: [UInt8]? = nil, value: [UInt8]?, headers: [KafkaHeader] = [],
         timestampMilliseconds: Int64? = nil
     ) {
         self.topic = topic
@@ -67,10 +68,13 @@ public struct KafkaMessage: Sendable {
     public var partition: Int32
     public var offset: Int64
     public var key: [UInt8]?
+    /// The value (empty for a tombstone; see ``isTombstone``).
     public var value: [UInt8]
     public var headers: [KafkaHeader]
     /// Timestamp in milliseconds since the epoch, or `nil` if the broker gave none.
     public var timestampMilliseconds: Int64?
+    /// Whether the value is null: a deletion marker on a compacted topic.
+    public var isTombstone: Bool = false
 
     public init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader],

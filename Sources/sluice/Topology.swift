@@ -21,13 +21,7 @@ extension Sluice {
         var format: Format = .table
 
         func run() async throws {
-            let topology: SluiceCore.Topology
-            do {
-                topology = try SluiceCore.Topology(GraphSpec.load(path: file))
-            } catch {
-                printError(SpecError(file: file, issues: error.issues).description)
-                throw ExitCode.failure
-            }
+            let topology = try SluiceCore.Topology(loadSpec(file))
             switch format {
             case .table: print(topology.renderTable(), terminator: "")
             case .dot: print(topology.renderDot(), terminator: "")

@@ -17,19 +17,23 @@ extension Sluice {
         var quiet = false
 
         func run() async throws {
-            let spec: GraphSpec
-            do {
-                spec = try GraphSpec.load(path: file)
-            } catch {
-                printError(error.description)
-                let count = error.issues.count
-                printError("\(count) issue\(count == 1 ? "" : "s") found in \(file)")
-                throw ExitCode.failure
-            }
+            let spec = try loadSpec(file)
             guard !quiet else { return }
             let inputs = spec.inputs.count, nodes = spec.nodes.count
             print("\(file): ok: graph '\(spec.graph)' v\(spec.version), \(inputs) input\(inputs == 1 ? "" : "s"), \(nodes) node\(nodes == 1 ? "" : "s")")
         }
+    }
+}
+
+/// Loads and validates a spec; on failure prints every issue (file:line:column) and exits with 1.
+func loadSpec(_ file: String) throws -> GraphSpec {
+    do {
+        return try GraphSpec.load(path: file)
+    } catch {
+        printError(error.description)
+        let count = error.issues.count
+        printError("\(count) issue\(count == 1 ? "" : "s") found in \(file)")
+        throw ExitCode.failure
     }
 }
 

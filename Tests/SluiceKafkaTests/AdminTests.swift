@@ -1,4 +1,5 @@
 import SluiceKafka
+import SluiceTestSupport
 import Testing
 
 @Suite("Admin", .serialized, .timeLimit(.minutes(2)))

@@ -1,5 +1,6 @@
 import Synchronization
 import SluiceKafka
+import SluiceTestSupport
 import Testing
 
 @Suite("Consumer groups, pause and resume", .serialized, .timeLimit(.minutes(3)))

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceKafka
+import SluiceTestSupport
 import Testing
 
 @Suite("Errors are clear and bounded", .timeLimit(.minutes(1)))

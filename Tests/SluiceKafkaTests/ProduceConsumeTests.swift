@@ -1,4 +1,5 @@
 import SluiceKafka
+import SluiceTestSupport
 import Testing
 
 @Suite("Produce and consume against the broker", .serialized, .timeLimit(.minutes(3)))

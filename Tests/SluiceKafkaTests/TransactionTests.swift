@@ -1,4 +1,5 @@
 import SluiceKafka
+import SluiceTestSupport
 import Testing
 
 @Suite("Transactions", .serialized, .timeLimit(.minutes(3)))

@@ -2,9 +2,10 @@
 public struct ExistingTopic: Sendable, Hashable {
     public var partitions: Int
     /// The topic's configs as the broker reports them; a missing `cleanup.policy` means `delete`.
-    public var configs: [String: String]
+    /// `nil` when the broker does not describe configs: then the policy is not compared.
+    public var configs: [String: String]?
 
-    public init(partitions: Int, configs: [String: String] = [:]) {
+    public init(partitions: Int, configs: [String: String]? = [:]) {
         self.partitions = partitions
         self.configs = configs
     }
@@ -43,7 +44,7 @@ public struct DeployPlan: Sendable, Hashable {
                 continue
             }
             var conflict = false
-            let currentPolicy = current.configs[TopicSpec.cleanupPolicyKey] ?? "delete"
+            let currentPolicy = current.configs.map { $0[TopicSpec.cleanupPolicyKey] ?? "delete" } ?? topic.cleanupPolicy
             if currentPolicy != topic.cleanupPolicy {
                 conflict = true
                 plan.errors.append(DeployPlanError(

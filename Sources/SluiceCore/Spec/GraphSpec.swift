@@ -62,3 +62,12 @@ public struct OutputSpec: Sendable, Hashable {
         self.from = from
     }
 }
+
+extension GraphSpec {
+    /// Whether two specs declare the same graph. The order of inputs, nodes and outputs carries no meaning
+    /// (and is not kept by the JSON record in `_sluice.graphs`); the order of a node's inputs does.
+    public func declaresSameGraph(as other: GraphSpec) -> Bool {
+        graph == other.graph && version == other.version && Set(inputs) == Set(other.inputs)
+            && Set(nodes) == Set(other.nodes) && Set(outputs) == Set(other.outputs)
+    }
+}

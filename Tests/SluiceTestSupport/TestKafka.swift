@@ -1,16 +1,16 @@
-import Foundation
+public import Foundation
 import Synchronization
-import Logging
-import SluiceKafka
-import Testing
+public import Logging
+public import SluiceKafka
+public import Testing
 
-/// The broker every Kafka test talks to: `SLUICE_BROKERS`, which `make test` sets after starting one.
-enum TestKafka {
-    struct MissingBroker: Error, CustomStringConvertible {
-        var description: String { "SLUICE_BROKERS is not set: run the tests with `make test`, which starts a broker" }
+/// Helpers for tests against the broker named by `SLUICE_BROKERS` (`make test` starts one).
+public enum TestKafka {
+    public struct MissingBroker: Error, CustomStringConvertible {
+        public var description: String { "SLUICE_BROKERS is not set: run the tests with `make test`, which starts a broker" }
     }
 
-    static func brokers() throws -> String {
+    public static func brokers() throws -> String {
         guard let brokers = ProcessInfo.processInfo.environment["SLUICE_BROKERS"], !brokers.isEmpty else {
             throw MissingBroker()
         }
@@ -18,11 +18,11 @@ enum TestKafka {
     }
 
     /// Whether the broker is the local Tansu that `make test` starts (rather than a cluster named by the user).
-    static var isTansu: Bool { ProcessInfo.processInfo.environment["SLUICE_TEST_BROKER"] == "tansu" }
+    public static var isTansu: Bool { ProcessInfo.processInfo.environment["SLUICE_TEST_BROKER"] == "tansu" }
 
     /// Runs `body`; on Tansu, whose gap `limitation` names, its failures are expected (and their absence is
     /// reported, so the test notices when Tansu closes the gap). On any other broker it must pass.
-    static func onTansuKnownIssue(_ limitation: Comment, _ body: () async throws -> Void) async {
+    public static func onTansuKnownIssue(_ limitation: Comment, _ body: () async throws -> Void) async {
         if isTansu {
             await withKnownIssue(limitation) { try await body() }
         } else {
@@ -30,21 +30,21 @@ enum TestKafka {
         }
     }
 
-    static let logger: Logger = {
+    public static let logger: Logger = {
         var logger = Logger(label: "sluice.test")
         logger.logLevel = .warning
         return logger
     }()
 
-    static func unique(_ prefix: String) -> String {
+    public static func unique(_ prefix: String) -> String {
         "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
-    static func admin() throws -> KafkaAdmin {
+    public static func admin() throws -> KafkaAdmin {
         try KafkaAdmin(options: KafkaClientOptions(brokers: brokers()), logger: logger)
     }
 
-    static func producer(_ configure: (inout KafkaProducerConfiguration) -> Void = { _ in }) throws -> KafkaProducer {
+    public static func producer(_ configure: (inout KafkaProducerConfiguration) -> Void = { _ in }) throws -> KafkaProducer {
         var configuration = KafkaProducerConfiguration(client: KafkaClientOptions(brokers: try brokers()))
         configure(&configuration)
         return try KafkaProducer(configuration: configuration, logger: logger)
@@ -52,11 +52,11 @@ enum TestKafka {
 
     /// Tansu 0.6 answers a "latest offset" request with the last record batch's base offset + 1, so tests
     /// that assert lag produce one record per batch (Apache Kafka needs no such care).
-    static func singleRecordBatchProducer() throws -> KafkaProducer {
+    public static func singleRecordBatchProducer() throws -> KafkaProducer {
         try producer { $0.client.properties["batch.num.messages"] = "1" }
     }
 
-    static func consumer(
+    public static func consumer(
         group: String, _ configure: (inout KafkaConsumerConfiguration) -> Void = { _ in },
         onRebalance: KafkaConsumer.RebalanceHandler? = nil
     ) throws -> KafkaConsumer {
@@ -66,7 +66,7 @@ enum TestKafka {
     }
 
     /// Creates a uniquely named topic, runs `body`, and deletes the topic whatever happens.
-    static func withTopic<T>(
+    public static func withTopic<T>(
         partitions: Int32 = 1, configs: [String: String] = [:], _ body: (String) async throws -> T
     ) async throws -> T {
         let admin = try admin()
@@ -84,7 +84,7 @@ enum TestKafka {
 
     /// Produces records `"<i>"` (keys `k<i % keys>`) in order and waits for all delivery reports.
     @discardableResult
-    static func produce(
+    public static func produce(
         _ producer: KafkaProducer, topic: String, range: Range<Int>, keys: Int = 16, timestamp: Int64? = nil
     ) async throws -> [DeliveryReport] {
         let reports = Mutex<[Result<DeliveryReport, KafkaError>]>([])
@@ -100,7 +100,7 @@ enum TestKafka {
 
 extension KafkaConsumer {
     /// Reads until `count` messages arrived or `timeout` passed, whichever is first.
-    func collect(_ count: Int, timeout: Duration = .seconds(30), store: Bool = false) async -> [KafkaMessage] {
+    public func collect(_ count: Int, timeout: Duration = .seconds(30), store: Bool = false) async -> [KafkaMessage] {
         guard count > 0 else { return [] }
         return await withTaskGroup(of: [KafkaMessage]?.self) { group in
             group.addTask {
@@ -124,7 +124,7 @@ extension KafkaConsumer {
     }
 
     /// Waits until the assignment satisfies `condition`.
-    func waitForAssignment(timeout: Duration = .seconds(30), _ condition: (Set<TopicPartition>) -> Bool) async -> Bool {
+    public func waitForAssignment(timeout: Duration = .seconds(30), _ condition: (Set<TopicPartition>) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition(assignment) { return true }
@@ -135,5 +135,6 @@ extension KafkaConsumer {
 }
 
 extension KafkaMessage {
-    var number: Int { Int(String(decoding: value, as: UTF8.self))! }
+    /// The record's value as the integer the test helpers produce.
+    public var number: Int { Int(String(decoding: value, as: UTF8.self))! }
 }
