@@ -5,7 +5,7 @@ export PKG_CONFIG_PATH := $(ROOT)/.deps/pkgconfig
 SWIFT_BUILD_FLAGS ?=
 BROKER_PORT ?= 9092
 
-.PHONY: deps build release test broker-up broker-down broker-status bench-kafka bench clean
+.PHONY: deps build release demo test broker-up broker-down broker-status bench-kafka bench clean
 
 deps:
 	@bash scripts/deps.sh
@@ -15,6 +15,9 @@ build: deps
 
 release: deps
 	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+demo: build
+	@bash scripts/demo.sh
 
 test: deps
 	@bash scripts/test.sh
