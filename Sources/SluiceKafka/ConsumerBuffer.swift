@@ -1,9 +1,11 @@
 /// The bounded hand-off between a consumer's poll thread and the reader of its message sequence.
 ///
-/// A value-type state machine: methods return the action to take, which the caller runs outside the lock.
-/// When the buffer reaches its capacity the consumer pauses fetching on every assigned partition ("flow
-/// pause") while its poll thread keeps polling, so the group never evicts it; when the reader has drained
-/// half of it, fetching resumes. Memory stays bounded however far the reader falls behind.
+/// A value-type state machine: methods return the flow action to take. When the buffer is full the poll
+/// thread stops taking messages from librdkafka, whose own prefetch limits then stop fetching. If the reader
+/// stays stuck for long, the consumer pauses every assigned partition (``pauseForSlowReader()``, a "flow
+/// pause") and polls on, so the group never evicts it; once the reader has drained half of the buffer,
+/// fetching resumes. Memory stays bounded however far the reader falls behind. (Pausing is the fallback,
+/// not the rule: librdkafka drops a paused partition's prefetched messages and fetches them again.)
 struct ConsumerBuffer {
     enum FlowAction: Equatable {
         case none
@@ -34,9 +36,12 @@ struct ConsumerBuffer {
 
     var count: Int { messages.count - head }
 
+    /// Whether the poll thread should stop taking messages until the reader drains some.
+    var isFull: Bool { count >= capacity }
+
     /// Appends a batch from the poll thread. Messages of partitions no longer assigned are dropped.
-    mutating func append(_ batch: [KafkaMessage]) -> FlowAction {
-        guard !isFinished else { return .none }
+    mutating func append(_ batch: [KafkaMessage]) {
+        guard !isFinished else { return }
         for message in batch where assignment.contains(message.topicPartition) {
             if !skipOlderThan.isEmpty, let start = skipOlderThan[message.topicPartition] {
                 if let timestamp = message.timestampMilliseconds, timestamp < start { continue }
@@ -44,7 +49,11 @@ struct ConsumerBuffer {
             }
             messages.append(message)
         }
-        guard !isFlowPaused, count >= capacity else { return .none }
+    }
+
+    /// The reader has left the buffer full for long: pause fetching of every assigned partition.
+    mutating func pauseForSlowReader() -> FlowAction {
+        guard !isFlowPaused else { return .none }
         isFlowPaused = true
         return .pause(assignment.subtracting(userPaused))
     }

@@ -30,7 +30,11 @@ public final class KafkaConsumer: @unchecked Sendable {
     private struct State: ~Copyable {
         var buffer: ConsumerBuffer
         var waiter: CheckedContinuation<KafkaMessage?, Never>?
+        /// The poll thread waits for the reader to drain half of the full buffer.
+        var pollWaitsForSpace = false
     }
+    /// Signalled when the reader has drained half of a full buffer.
+    private let spaceAvailable = DispatchSemaphore(value: 0)
 
     public init(
         configuration: KafkaConsumerConfiguration, logger: Logger, onRebalance: RebalanceHandler? = nil
@@ -122,17 +126,42 @@ public final class KafkaConsumer: @unchecked Sendable {
         pollThread.withLock { thread in
             guard thread == nil else { return }
             let reader = BatchReader(queue: queue)
+            let patience = Duration.milliseconds(configuration.maxPollIntervalMilliseconds / 4)
             thread = PollThread(name: "sluice.consumer.poll") { [weak self] in
                 guard let self else { return }
+                if waitWhileFull(since: &reader.fullSince, patience: patience) { return }
                 let batch = reader.read(timeoutMilliseconds: 100, logger: client.logger)
                 if !batch.isEmpty { deliver(batch) }
             }
         }
     }
 
+    /// While the buffer is full, waits (100 ms at a time) instead of taking more from librdkafka. Returns
+    /// `true` to skip this round's read. After `patience`, flow-pauses the partitions and reads on, so
+    /// rebalances and the poll interval are still served while the reader is stuck.
+    private func waitWhileFull(since fullSince: inout ContinuousClock.Instant?, patience: Duration) -> Bool {
+        let (full, flowPaused) = state.withLock { state in
+            state.pollWaitsForSpace = state.buffer.isFull
+            return (state.buffer.isFull, state.buffer.isFlowPaused)
+        }
+        guard full else {
+            fullSince = nil
+            return false
+        }
+        if flowPaused { return false }
+        let since = fullSince ?? .now
+        fullSince = since
+        if ContinuousClock.now - since >= patience {
+            state.withLock { applyLocked($0.buffer.pauseForSlowReader()) }
+            return false
+        }
+        _ = spaceAvailable.wait(timeout: .now() + .milliseconds(100))
+        return true
+    }
+
     private func deliver(_ batch: [KafkaMessage]) {
         let handoff = state.withLock { state -> (CheckedContinuation<KafkaMessage?, Never>, KafkaMessage)? in
-            applyLocked(state.buffer.append(batch))
+            state.buffer.append(batch)
             guard let waiter = state.waiter, case .deliver(let message, let flow) = state.buffer.next() else { return nil }
             applyLocked(flow)
             state.waiter = nil
@@ -142,12 +171,14 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     func next() async -> KafkaMessage? {
-        if let message = state.withLock({ Self.take(from: &$0, orWait: nil, applying: applyLocked) }) {
+        if let message = state.withLock({ Self.take(from: &$0, orWait: nil, applying: applyLocked, wakePoller: spaceAvailable.signal) }) {
             return message
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                if let message = state.withLock({ Self.take(from: &$0, orWait: continuation, applying: applyLocked) }) {
+                if let message = state.withLock({
+                    Self.take(from: &$0, orWait: continuation, applying: applyLocked, wakePoller: spaceAvailable.signal)
+                }) {
                     continuation.resume(returning: message)
                 }
             }
@@ -163,12 +194,16 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The next message (`nil` once finished or cancelled), or `nil` after registering `waiter`.
     private static func take(
         from state: inout State, orWait waiter: CheckedContinuation<KafkaMessage?, Never>?,
-        applying apply: (ConsumerBuffer.FlowAction) -> Void
+        applying apply: (ConsumerBuffer.FlowAction) -> Void, wakePoller: () -> Int
     ) -> KafkaMessage?? {
         if waiter != nil, Task.isCancelled { return .some(nil) }
         switch state.buffer.next() {
         case .deliver(let message, let flow):
             apply(flow)
+            if state.pollWaitsForSpace, state.buffer.count <= state.buffer.capacity / 2 {
+                state.pollWaitsForSpace = false
+                _ = wakePoller()
+            }
             return message
         case .finished: return .some(nil)
         case .wait:
@@ -222,6 +257,8 @@ private final class BatchReader: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private let capacity = 1024
     private var topicNames: [OpaquePointer: String] = [:]
+    /// Since when the consumer's buffer has been full (poll thread only).
+    var fullSince: ContinuousClock.Instant?
 
     init(queue: OpaquePointer) {
         self.queue = queue

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Throughput benchmarks: `bash scripts/bench.sh kafka|all [sluice-bench options]`, run by `make bench-kafka` and
+# `make bench` after `swift build -c release`. The table goes to stdout, progress to stderr.
+#
+# The benchmark binary starts a fresh Tansu broker (on a free port) for each measurement and stops it by PID;
+# brokers live in a state directory of their own, and the EXIT trap stops any that are left (Ctrl-C, a crash).
+#
+#   BENCH_COUNT=1000000 make bench-kafka     messages per measurement (default 200000)
+#   BENCH_REPEATS=3 make bench-kafka         measurements per cell; the table shows the median (default 3)
+#   SLUICE_BENCH_BIN=.build-bench/release    where sluice-bench and sluice are (default .build/release)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PKG_CONFIG_PATH=${PKG_CONFIG_PATH:-$ROOT/.deps/pkgconfig}
+BIN=${SLUICE_BENCH_BIN:-$ROOT/.build/release}
+RELAY_SRC=Benchmarks/c-relay/relay.c
+RELAY_BIN=$ROOT/.build-bench/c-relay/relay
+
+usage() {
+    echo "usage: bash scripts/bench.sh kafka|all [sluice-bench options]" >&2
+    exit 2
+}
+
+STATE=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
+
+# Stops every broker whose PID file is still in $STATE, through `sluice broker down` (by PID).
+stop_brokers() {
+    local pidfile port
+    for pidfile in "$STATE"/broker-*.pid; do
+        [[ -e $pidfile ]] || continue
+        port=${pidfile##*/broker-}
+        port=${port%.pid}
+        if [[ -x $BIN/sluice ]]; then
+            "$BIN/sluice" broker down --port "$port" --state-dir "$STATE" >&2 || true
+        else
+            kill "$(cat "$pidfile")" 2>/dev/null || true
+        fi
+    done
+    rm -rf "$STATE"
+}
+trap stop_brokers EXIT
+trap 'exit 130' INT TERM
+
+# Builds the C relay, the baseline of the relay row; fails (status 1) without its source.
+build_c_relay() {
+    if [[ ! -f $RELAY_SRC ]]; then
+        echo "note: $RELAY_SRC not found: the relay row shows n/a for C" >&2
+        return 1
+    fi
+    if [[ ! $RELAY_BIN -nt $RELAY_SRC ]]; then
+        mkdir -p "$(dirname "$RELAY_BIN")"
+        # shellcheck disable=SC2046  # pkg-config prints several flags
+        cc -O2 -o "$RELAY_BIN" "$RELAY_SRC" $(pkg-config --cflags --libs rdkafka) ||
+            { echo "error: cannot compile $RELAY_SRC" >&2; exit 1; }
+    fi
+}
+
+bench_kafka() {
+    local relay=()
+    if build_c_relay; then relay=(--c-relay "$RELAY_BIN"); fi
+    "$BIN/sluice-bench" kafka \
+        --count "${BENCH_COUNT:-200000}" --repeats "${BENCH_REPEATS:-3}" --state-dir "$STATE" \
+        --c-tool "$ROOT/.deps/bin/rdkafka_performance" "${relay[@]}" "$@"
+}
+
+[[ $# -ge 1 ]] || usage
+what=$1
+shift
+case $what in
+    kafka) bench_kafka "$@" ;;
+    all) bench_kafka "$@" ;;
+    *) usage ;;
+esac
