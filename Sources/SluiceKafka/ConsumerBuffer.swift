@@ -16,14 +16,18 @@ struct ConsumerBuffer {
     }
 
     enum NextAction {
-        case deliver(KafkaMessage, FlowAction)
+        /// One or more messages, in order.
+        case deliver([KafkaMessage], FlowAction)
         case finished
         case wait
     }
 
     let capacity: Int
-    private var messages: [KafkaMessage] = []
+    /// Fetched batches in order, kept whole so no message is copied between the two threads;
+    /// `batches[..<head]` are taken.
+    private var batches: [[KafkaMessage]] = []
     private var head = 0
+    private(set) var count = 0
     private(set) var isFinished = false
     private(set) var isFlowPaused = false
     /// Partitions the application paused itself; flow control never resumes these.
@@ -34,21 +38,36 @@ struct ConsumerBuffer {
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
-    var count: Int { messages.count - head }
-
     /// Whether the poll thread should stop taking messages until the reader drains some.
     var isFull: Bool { count >= capacity }
 
     /// Appends a batch from the poll thread. Messages of partitions no longer assigned are dropped.
     mutating func append(_ batch: [KafkaMessage]) {
         guard !isFinished else { return }
-        for message in batch where assignment.contains(message.topicPartition) {
-            if !skipOlderThan.isEmpty, let start = skipOlderThan[message.topicPartition] {
-                if let timestamp = message.timestampMilliseconds, timestamp < start { continue }
-                skipOlderThan[message.topicPartition] = nil
-            }
-            messages.append(message)
+        let kept = needsFiltering(batch) ? batch.filter { keep($0) } : batch
+        guard !kept.isEmpty else { return }
+        batches.append(kept)
+        count += kept.count
+    }
+
+    /// Whether some message of the batch is of an unassigned partition or to be skipped (checked once per
+    /// run of one partition: fetched batches come in such runs).
+    private func needsFiltering(_ batch: [KafkaMessage]) -> Bool {
+        if !skipOlderThan.isEmpty { return true }
+        var last: (topic: String, partition: Int32)? = nil
+        for message in batch where last?.partition != message.partition || last?.topic != message.topic {
+            guard assignment.contains(message.topicPartition) else { return true }
+            last = (message.topic, message.partition)
         }
+        return false
+    }
+
+    private mutating func keep(_ message: KafkaMessage) -> Bool {
+        guard assignment.contains(message.topicPartition) else { return false }
+        guard !skipOlderThan.isEmpty, let start = skipOlderThan[message.topicPartition] else { return true }
+        if let timestamp = message.timestampMilliseconds, timestamp < start { return false }
+        skipOlderThan[message.topicPartition] = nil
+        return true
     }
 
     /// The reader has left the buffer full for long: pause fetching of every assigned partition.
@@ -58,18 +77,26 @@ struct ConsumerBuffer {
         return .pause(assignment.subtracting(userPaused))
     }
 
-    /// Takes the next message for the reader, resuming fetching once the buffer is half drained.
-    mutating func next() -> NextAction {
-        guard head < messages.count else { return isFinished ? .finished : .wait }
-        let message = messages[head]
-        head += 1
-        if head >= 4096, head * 2 >= messages.count {
-            messages.removeFirst(head)
-            head = 0
+    /// Takes the oldest buffered batch (at most `max` messages of it) for the reader, resuming fetching
+    /// once the buffer is half drained.
+    mutating func next(max: Int = .max) -> NextAction {
+        guard head < batches.count else { return isFinished ? .finished : .wait }
+        var taken = batches[head]
+        if taken.count > max {
+            batches[head] = Array(taken[max...])
+            taken = Array(taken[..<max])
+        } else {
+            batches[head] = []
+            head += 1
+            if head >= 64, head * 2 >= batches.count {
+                batches.removeFirst(head)
+                head = 0
+            }
         }
-        guard isFlowPaused, count <= capacity / 2 else { return .deliver(message, .none) }
+        count -= taken.count
+        guard isFlowPaused, count <= capacity / 2 else { return .deliver(taken, .none) }
         isFlowPaused = false
-        return .deliver(message, .resume(assignment.subtracting(userPaused)))
+        return .deliver(taken, .resume(assignment.subtracting(userPaused)))
     }
 
     /// Records newly assigned partitions; they start paused if fetching is flow-paused.
@@ -94,9 +121,10 @@ struct ConsumerBuffer {
 
     /// Drops buffered messages of these partitions (after a seek, or when they are revoked).
     mutating func discardBuffered(_ partitions: Set<TopicPartition>) {
-        guard messages[head...].contains(where: { partitions.contains($0.topicPartition) }) else { return }
-        messages = messages[head...].filter { !partitions.contains($0.topicPartition) }
+        guard batches[head...].contains(where: { $0.contains { partitions.contains($0.topicPartition) } }) else { return }
+        batches = batches[head...].map { $0.filter { !partitions.contains($0.topicPartition) } }.filter { !$0.isEmpty }
         head = 0
+        count = batches.reduce(0) { $0 + $1.count }
     }
 
     /// The application pauses partitions. Messages already buffered are still delivered (as with

@@ -1,5 +1,6 @@
 import Crdkafka
 import Dispatch
+import Synchronization
 
 /// Special offsets understood by ``KafkaConsumer/assign(_:)`` and ``KafkaConsumer/seek(_:timeout:)``.
 public enum KafkaOffset {
@@ -120,6 +121,7 @@ extension KafkaConsumer {
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0
             withBuffer { $0.revoke(partitions) }
+            revocations.add(1, ordering: .releasing)
             client.logger.info("\(lost ? "lost" : "revoked") \(partitions.count) partition(s)")
             runRebalanceHandler(lost ? .lost(partitions) : .revoked(partitions))
             if !lost {

@@ -29,9 +29,21 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     private struct State: ~Copyable {
         var buffer: ConsumerBuffer
-        var waiter: CheckedContinuation<KafkaMessage?, Never>?
+        var waiter: CheckedContinuation<[KafkaMessage], Never>?
         /// The poll thread waits for the reader to drain half of the full buffer.
         var pollWaitsForSpace = false
+    }
+    /// Counts revocations, so an iterator holding a chunk of messages drops those of revoked partitions.
+    let revocations = Atomic<Int>(0)
+    /// The chunk the reader is working through. Only readers touch it (the poll thread never does), so its
+    /// lock is uncontended; it lives here, not in an iterator, so a dropped iterator loses nothing.
+    private let readerChunk = Mutex(ReaderChunk())
+
+    private struct ReaderChunk {
+        var messages: [KafkaMessage] = []
+        var index = 0
+        /// ``revocations`` when the chunk was taken.
+        var revocations = 0
     }
     /// Signalled when the reader has drained half of a full buffer.
     private let spaceAvailable = DispatchSemaphore(value: 0)
@@ -89,7 +101,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     public var assignment: Set<TopicPartition> { state.withLock { $0.buffer.assignment } }
 
     /// Messages fetched but not yet taken from ``messages``: at most `bufferCapacity` plus one fetched batch.
-    public var bufferedCount: Int { withBuffer { $0.count } }
+    public var bufferedCount: Int {
+        withBuffer { $0.count } + readerChunk.withLock { $0.messages.count - $0.index }
+    }
 
     /// Stops fetching these partitions; lag grows until ``resume(_:)``. Messages already buffered are
     /// still delivered.
@@ -160,52 +174,76 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     private func deliver(_ batch: [KafkaMessage]) {
-        let handoff = state.withLock { state -> (CheckedContinuation<KafkaMessage?, Never>, KafkaMessage)? in
+        let handoff = state.withLock { state -> (CheckedContinuation<[KafkaMessage], Never>, [KafkaMessage])? in
             state.buffer.append(batch)
-            guard let waiter = state.waiter, case .deliver(let message, let flow) = state.buffer.next() else { return nil }
+            guard let waiter = state.waiter, case .deliver(let messages, let flow) = state.buffer.next()
+            else { return nil }
             applyLocked(flow)
             state.waiter = nil
-            return (waiter, message)
+            return (waiter, messages)
         }
-        if let (waiter, message) = handoff { waiter.resume(returning: message) }
+        if let (waiter, messages) = handoff { waiter.resume(returning: messages) }
     }
 
     func next() async -> KafkaMessage? {
-        if let message = state.withLock({ Self.take(from: &$0, orWait: nil, applying: applyLocked, wakePoller: spaceAvailable.signal) }) {
-            return message
+        if let message = readerChunk.withLock({ takeFromChunk(&$0) }) { return message }
+        let revocationsBefore = revocations.load(ordering: .acquiring)
+        let fresh = await nextChunk()
+        guard !fresh.isEmpty else { return nil }
+        let first = readerChunk.withLock { chunk in
+            chunk = ReaderChunk(messages: fresh, index: 0, revocations: revocationsBefore)
+            return takeFromChunk(&chunk)
         }
+        if let first { return first }
+        return await next()  // every message of the chunk belonged to a partition revoked meanwhile
+    }
+
+    /// The chunk's next message; first drops messages of partitions revoked since the chunk was taken.
+    private func takeFromChunk(_ chunk: inout ReaderChunk) -> KafkaMessage? {
+        guard chunk.index < chunk.messages.count else { return nil }
+        let now = revocations.load(ordering: .acquiring)
+        if now != chunk.revocations {
+            let assigned = assignment
+            chunk = ReaderChunk(messages: chunk.messages[chunk.index...].filter { assigned.contains($0.topicPartition) }, index: 0, revocations: now)
+            guard !chunk.messages.isEmpty else { return nil }
+        }
+        defer { chunk.index += 1 }
+        return chunk.messages[chunk.index]
+    }
+
+    /// The next messages in order, waiting if there are none; empty once finished or cancelled.
+    private func nextChunk() async -> [KafkaMessage] {
+        if let messages = state.withLock({ take(from: &$0, orWait: nil) }) { return messages }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                if let message = state.withLock({
-                    Self.take(from: &$0, orWait: continuation, applying: applyLocked, wakePoller: spaceAvailable.signal)
-                }) {
-                    continuation.resume(returning: message)
+                if let messages = state.withLock({ take(from: &$0, orWait: continuation) }) {
+                    continuation.resume(returning: messages)
                 }
             }
         } onCancel: {
-            // A cancelled reader gets `nil`, as with AsyncStream; buffered messages stay for the next call.
-            state.withLock { state in
+            // A cancelled reader gets the end, as with AsyncStream; buffered messages stay for the next call.
+            let waiter = state.withLock { state in
                 defer { state.waiter = nil }
                 return state.waiter
-            }?.resume(returning: nil)
+            }
+            waiter?.resume(returning: [])
         }
     }
 
-    /// The next message (`nil` once finished or cancelled), or `nil` after registering `waiter`.
-    private static func take(
-        from state: inout State, orWait waiter: CheckedContinuation<KafkaMessage?, Never>?,
-        applying apply: (ConsumerBuffer.FlowAction) -> Void, wakePoller: () -> Int
-    ) -> KafkaMessage?? {
-        if waiter != nil, Task.isCancelled { return .some(nil) }
+    /// Up to a chunk of messages (empty once finished or cancelled), or `nil` after registering `waiter`.
+    private func take(
+        from state: inout State, orWait waiter: CheckedContinuation<[KafkaMessage], Never>?
+    ) -> [KafkaMessage]? {
+        if waiter != nil, Task.isCancelled { return [] }
         switch state.buffer.next() {
-        case .deliver(let message, let flow):
-            apply(flow)
+        case .deliver(let messages, let flow):
+            applyLocked(flow)
             if state.pollWaitsForSpace, state.buffer.count <= state.buffer.capacity / 2 {
                 state.pollWaitsForSpace = false
-                _ = wakePoller()
+                spaceAvailable.signal()
             }
-            return message
-        case .finished: return .some(nil)
+            return messages
+        case .finished: return []
         case .wait:
             if let waiter { state.waiter = waiter }
             return nil
@@ -222,7 +260,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             defer { state.waiter = nil }
             return state.waiter
         }
-        waiter?.resume(returning: nil)
+        waiter?.resume(returning: [])
     }
 
     /// Changes the buffer and applies the flow action it returns, both under the state lock.

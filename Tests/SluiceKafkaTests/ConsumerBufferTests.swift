@@ -43,7 +43,7 @@ struct ConsumerBufferTests {
         buffer.revoke([p0])
         buffer.append([message(p0, 2), message(p1, 1)])
         var offsets: [TopicPartition] = []
-        while case .deliver(let m, _) = buffer.next() { offsets.append(m.topicPartition) }
+        while case .deliver(let taken, _) = buffer.next() { offsets += taken.map(\.topicPartition) }
         #expect(offsets == [p1, p1])
     }
 
@@ -53,6 +53,18 @@ struct ConsumerBufferTests {
         buffer.append([message(p0, 0)])
         #expect(buffer.pauseForSlowReader() == .pause([p0]))
         #expect(buffer.assign([p1]) == .pause([p1]))
+    }
+
+    @Test func readersTakeChunksInOrder() {
+        var buffer = ConsumerBuffer(capacity: 10)
+        _ = buffer.assign([p0])
+        buffer.append((0..<5).map { message(p0, $0) })
+        guard case .deliver(let first, _) = buffer.next(max: 3), case .deliver(let rest, _) = buffer.next(max: 3) else {
+            Issue.record("expected two chunks"); return
+        }
+        #expect(first.map(\.offset) == [0, 1, 2])
+        #expect(rest.map(\.offset) == [3, 4])
+        guard case .wait = buffer.next(max: 3) else { Issue.record("expected to wait"); return }
     }
 
     @Test func finishDeliversWhatIsBufferedThenEnds() {
