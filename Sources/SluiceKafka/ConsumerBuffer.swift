@@ -70,11 +70,15 @@ struct ConsumerBuffer {
     }
 
     /// Forgets revoked partitions and drops their buffered messages: their new owner reads them again
-    /// from the committed offset.
-    mutating func revoke(_ partitions: Set<TopicPartition>) {
+    /// from the committed offset. Resumes the remaining partitions if that drained a flow-paused buffer:
+    /// the reader may be waiting on an empty buffer, and no ``next()`` would ever resume them.
+    mutating func revoke(_ partitions: Set<TopicPartition>) -> FlowAction {
         assignment.subtract(partitions)
         userPaused.subtract(partitions)
         discardBuffered(partitions)
+        guard isFlowPaused, count <= capacity / 2 else { return .none }
+        isFlowPaused = false
+        return .resume(assignment.subtracting(userPaused))
     }
 
     /// Drops messages of these partitions older than `timestamp` until the first that is not (replay from a

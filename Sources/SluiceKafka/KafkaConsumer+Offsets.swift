@@ -119,7 +119,7 @@ extension KafkaConsumer {
             runRebalanceHandler(.assigned(partitions))
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0
-            withBuffer { $0.revoke(partitions) }
+            try? updateFlow { $0.revoke(partitions) }
             client.logger.info("\(lost ? "lost" : "revoked") \(partitions.count) partition(s)")
             runRebalanceHandler(lost ? .lost(partitions) : .revoked(partitions))
             if !lost {

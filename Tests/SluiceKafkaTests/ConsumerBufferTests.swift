@@ -36,11 +36,21 @@ struct ConsumerBufferTests {
         var buffer = ConsumerBuffer(capacity: 10)
         _ = buffer.assign([p0, p1])
         _ = buffer.append([message(p0, 0), message(p1, 0), message(p0, 1)])
-        buffer.revoke([p0])
+        #expect(buffer.revoke([p0]) == .none)
         _ = buffer.append([message(p0, 2), message(p1, 1)])
         var offsets: [TopicPartition] = []
         while case .deliver(let m, _) = buffer.next() { offsets.append(m.topicPartition) }
         #expect(offsets == [p1, p1])
+    }
+
+    @Test func aRevokeThatDrainsAFlowPausedBufferResumesTheRemainingPartitions() {
+        var buffer = ConsumerBuffer(capacity: 4)
+        _ = buffer.assign([p0, p1])
+        // The buffer filled with messages of p0 only, then p0 was revoked: nothing is left to read, so only
+        // the revoke can resume p1.
+        #expect(buffer.append((0..<4).map { message(p0, Int64($0)) }) == .pause([p0, p1]))
+        #expect(buffer.revoke([p0]) == .resume([p1]))
+        guard case .wait = buffer.next() else { Issue.record("expected an empty buffer"); return }
     }
 
     @Test func newlyAssignedPartitionsStartPausedWhileFlowIsPaused() {
