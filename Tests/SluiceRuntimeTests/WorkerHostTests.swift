@@ -167,6 +167,41 @@ struct WorkerHostTests {
             #expect(numbers.count == 3_000, "no duplicates")
         }
     }
+
+    @Test func aSecondWorkerJoiningMidRunTakesOverPartitionsWithNothingLostOrDuplicated() async throws {
+        let nodes = [
+            NodeSpec(
+                name: "slow", kind: .delay, inputs: [InputRef(source: "events")], config: .object(["ms": .int(20)]),
+                concurrency: 8)
+        ]
+        try await TestGraph.with(inputs: [InputSpec(name: "events", partitions: 4)], nodes: nodes) { graph in
+            let producer = try TestKafka.producer()
+            try await TestKafka.produce(producer, graph.entryRecords("events", 0..<4_000, keys: 64))
+            await producer.close()
+            let topic = graph.node("slow").ports[0].topic
+
+            // Tansu leaves a static member out of the second round of a cooperative rebalance (it would never get
+            // partitions), so there the workers join as dynamic members.
+            let staticMembership = !TestKafka.isTansu
+            let first = RunningWorker(try graph.host("slow", instanceID: "slow-a", staticMembership: staticMembership))
+            let watcher = try TestKafka.consumer()
+            try watcher.subscribe(topics: [topic])
+            let seen = await watcher.collect(500, timeout: .seconds(60))
+            await watcher.close()
+            #expect(seen.count == 500)
+            // 8 in flight at 20 ms each: about 400 a second, so the rebalance happens mid-run.
+            let second = RunningWorker(try graph.host("slow", instanceID: "slow-b", staticMembership: staticMembership))
+            let outputs = try await TestKafka.read(topic, count: 4_000, timeout: .seconds(60), quiet: .seconds(3))
+            try await first.stop()
+            try await second.stop()
+
+            let numbers = try outputs.map { try $0.outputNumber() }
+            #expect(Set(numbers) == Set(0..<4_000), "nothing lost")
+            #expect(numbers.count == 4_000, "no duplicates: the revoked partitions' work finished and was committed")
+            let origins = Set(outputs.compactMap { $0.header(Envelope.Header.origin)?.stringValue })
+            #expect(origins == ["slow@slow-a", "slow@slow-b"], "both workers produced")
+        }
+    }
 }
 
 /// Throws while `context.attempt <= failAttempts` in the payload, else passes the payload through.

@@ -20,9 +20,13 @@ enum TestKafka {
         return brokers
     }
 
+    /// Whether the broker is the local Tansu that `make test` starts (rather than a cluster named by the user).
+    static var isTansu: Bool { ProcessInfo.processInfo.environment["SLUICE_TEST_BROKER"] == "tansu" }
+
     static let logger: Logger = {
         var logger = Logger(label: "sluice.test")
-        logger.logLevel = .warning
+        // SLUICE_TEST_LOG=info (or debug) shows rebalances and worker progress.
+        logger.logLevel = ProcessInfo.processInfo.environment["SLUICE_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         return logger
     }()
 
@@ -100,9 +104,14 @@ struct TestGraph {
 
     /// A host for `node` with fast retries and frequent offset stores.
     func host(
-        _ node: String, registry: NodeRegistry = .builtIn, instanceID: String = TestKafka.unique("worker")
+        _ node: String, registry: NodeRegistry = .builtIn, instanceID: String = TestKafka.unique("worker"),
+        staticMembership: Bool = true
     ) throws -> WorkerHost {
         var configuration = WorkerConfiguration(client: KafkaClientOptions(brokers: try TestKafka.brokers()), instanceID: instanceID)
+        if let debug = ProcessInfo.processInfo.environment["SLUICE_TEST_RDKAFKA_DEBUG"] {
+            configuration.client.properties["debug"] = debug
+        }
+        configuration.staticMembership = staticMembership
         configuration.retryBaseDelay = .milliseconds(1)
         configuration.retryMaxDelay = .milliseconds(5)
         configuration.storeInterval = .milliseconds(100)

@@ -16,6 +16,10 @@ public struct WorkerConfiguration: Sendable {
     public var storeInterval: Duration = .milliseconds(200)
     /// How long a revoke waits for the in-flight inputs of the revoked partitions before giving them up.
     public var revokeTimeout: Duration = .seconds(10)
+    /// Whether the instance id is also the consumer's `group.instance.id` (static membership, the default).
+    /// Tansu 0.6 does not bring a static member into the second round of a cooperative rebalance, so a worker
+    /// joining a running group never gets partitions there; turn this off on such brokers.
+    public var staticMembership = true
     /// Messages the consumer buffers ahead of the host; `nil` means `max(64, concurrency)`.
     public var consumerBufferCapacity: Int?
 

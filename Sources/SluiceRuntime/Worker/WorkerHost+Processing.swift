@@ -48,7 +48,13 @@ extension WorkerHost {
                 return
             } catch {
                 metrics.failed.increment()
-                guard retryPolicy.allowsRetry(attempt), !Task.isCancelled else {
+                if Task.isCancelled {
+                    // Shutdown ran out of time: not the input's fault. Its offset stays unfinished, so the next
+                    // owner of the partition processes it again.
+                    logger.warning("processing cancelled at attempt \(attempt): \(error)")
+                    return
+                }
+                guard retryPolicy.allowsRetry(attempt) else {
                     logger.warning("input failed after \(attempt) attempt(s), sent to the dead-letter topic: \(error)")
                     await deadLetter(item, error: "\(error)", attempts: attempt, producer: producer)
                     return

@@ -116,6 +116,12 @@ public final class WorkerHost: Service, Sendable {
             pulling.cancel()
         }
 
+        // Every input has been processed; wait for the last delivery reports so their offsets finish too.
+        do {
+            try await producer.flush(timeout: configuration.revokeTimeout)
+        } catch {
+            fail(error)
+        }
         storing.cancel()
         await storing.value
         storeCommittable(consumer)
@@ -178,7 +184,7 @@ public final class WorkerHost: Service, Sendable {
 
     private var consumerConfiguration: KafkaConsumerConfiguration {
         var configuration = KafkaConsumerConfiguration(client: configuration.client, groupID: topology.consumerGroup)
-        configuration.groupInstanceID = instanceID
+        if self.configuration.staticMembership { configuration.groupInstanceID = instanceID }
         configuration.bufferCapacity = self.configuration.consumerBufferCapacity ?? max(64, spec.concurrency)
         return configuration
     }
