@@ -32,7 +32,8 @@ public enum SluiceWorker {
         let graph = try GraphSpec.load(path: path)
         let brokers = brokers ?? ProcessInfo.processInfo.environment["SLUICE_BROKERS"] ?? "127.0.0.1:9092"
         let configuration = WorkerConfiguration(client: KafkaClientOptions(brokers: brokers), instanceID: instanceID)
-        let host = try WorkerHost(graph: graph, node: node, registry: registry, configuration: configuration, logger: logger)
+        let host = try WorkerHost(
+            graph: graph, node: node, registry: registry, configuration: configuration, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [host], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = shutdownGracePeriod

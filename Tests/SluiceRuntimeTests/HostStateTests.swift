@@ -1,6 +1,7 @@
 import SluiceKafka
-@testable import SluiceRuntime
 import Testing
+
+@testable import SluiceRuntime
 
 @Suite("HostState: intake, per-key lanes, finish and revoke")
 struct HostStateTests {

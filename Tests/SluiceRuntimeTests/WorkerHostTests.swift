@@ -34,7 +34,8 @@ struct WorkerHostTests {
     @Test func failingInputsGoToTheDeadLetterTopicWithReasonsAndTheRestFlow() async throws {
         let nodes = [
             NodeSpec(
-                name: "flaky", kind: .custom("Flaky"), inputs: [InputRef(source: "events")], concurrency: 16, retries: 2)
+                name: "flaky", kind: .custom("Flaky"), inputs: [InputRef(source: "events")], concurrency: 16, retries: 2
+            )
         ]
         try await TestGraph.with(inputs: [InputSpec(name: "events", partitions: 2)], nodes: nodes) { graph in
             var registry = NodeRegistry.builtIn
@@ -108,8 +109,10 @@ struct WorkerHostTests {
         ]
         try await TestGraph.with(inputs: [InputSpec(name: "events", partitions: 1)], nodes: nodes) { graph in
             let edge = graph.node("a").ports[0].topic
-            let good = try Envelope(payload: Numbered(i: 1), correlationID: "c1", origin: "a@test", specVersion: 1).encode()
-            var poison = try Envelope(payload: Numbered(i: 2), correlationID: "c2", origin: "a@test", specVersion: 1).encode()
+            let good = try Envelope(payload: Numbered(i: 1), correlationID: "c1", origin: "a@test", specVersion: 1)
+                .encode()
+            var poison = try Envelope(payload: Numbered(i: 2), correlationID: "c2", origin: "a@test", specVersion: 1)
+                .encode()
             poison.value = Array("not json {".utf8)
             let records = [poison, good].map { encoded in
                 KafkaRecord(

@@ -26,7 +26,8 @@ enum TestKafka {
     static let logger: Logger = {
         var logger = Logger(label: "sluice.test")
         // SLUICE_TEST_LOG=info (or debug) shows rebalances and worker progress.
-        logger.logLevel = ProcessInfo.processInfo.environment["SLUICE_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["SLUICE_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         return logger
     }()
 
@@ -39,11 +40,13 @@ enum TestKafka {
     }
 
     static func producer() throws -> KafkaProducer {
-        try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientOptions(brokers: brokers())), logger: logger)
+        try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: KafkaClientOptions(brokers: brokers())), logger: logger)
     }
 
     static func consumer(group: String = unique("reader")) throws -> KafkaConsumer {
-        let configuration = KafkaConsumerConfiguration(client: KafkaClientOptions(brokers: try brokers()), groupID: group)
+        let configuration = KafkaConsumerConfiguration(
+            client: KafkaClientOptions(brokers: try brokers()), groupID: group)
         return try KafkaConsumer(configuration: configuration, logger: logger)
     }
 
@@ -107,7 +110,8 @@ struct TestGraph {
         _ node: String, registry: NodeRegistry = .builtIn, instanceID: String = TestKafka.unique("worker"),
         staticMembership: Bool = true
     ) throws -> WorkerHost {
-        var configuration = WorkerConfiguration(client: KafkaClientOptions(brokers: try TestKafka.brokers()), instanceID: instanceID)
+        var configuration = WorkerConfiguration(
+            client: KafkaClientOptions(brokers: try TestKafka.brokers()), instanceID: instanceID)
         if let debug = ProcessInfo.processInfo.environment["SLUICE_TEST_RDKAFKA_DEBUG"] {
             configuration.client.properties["debug"] = debug
         }
@@ -115,13 +119,17 @@ struct TestGraph {
         configuration.retryBaseDelay = .milliseconds(1)
         configuration.retryMaxDelay = .milliseconds(5)
         configuration.storeInterval = .milliseconds(100)
-        return try WorkerHost(graph: spec, node: node, registry: registry, configuration: configuration, logger: TestKafka.logger)
+        return try WorkerHost(
+            graph: spec, node: node, registry: registry, configuration: configuration, logger: TestKafka.logger)
     }
 
     /// JSON records `{"i": n}` for an entry topic, keyed `k<n % keys>`, as a user would publish them.
-    func entryRecords(_ input: String, _ range: Range<Int>, keys: Int = 16, extra: (Int) -> String = { _ in "" }) -> [KafkaRecord] {
+    func entryRecords(_ input: String, _ range: Range<Int>, keys: Int = 16, extra: (Int) -> String = { _ in "" })
+        -> [KafkaRecord]
+    {
         range.map { n in
-            KafkaRecord(topic: entryTopic(input), key: Array("k\(n % keys)".utf8), value: Array("{\"i\":\(n)\(extra(n))}".utf8))
+            KafkaRecord(
+                topic: entryTopic(input), key: Array("k\(n % keys)".utf8), value: Array("{\"i\":\(n)\(extra(n))}".utf8))
         }
     }
 }

@@ -9,7 +9,8 @@ import SluiceRuntime
 @main
 struct ExampleNodes: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sluice-example-nodes", abstract: "Run one node of a graph, with the custom kinds Screen and Summarize.")
+        commandName: "sluice-example-nodes",
+        abstract: "Run one node of a graph, with the custom kinds Screen and Summarize.")
 
     @Argument(help: "The spec file.")
     var file: String

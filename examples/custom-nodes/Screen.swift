@@ -20,7 +20,8 @@ actor Screen: Node {
 
     init(setup: NodeSetup) throws {
         guard case .array(let words)? = setup.config["banned"], words.allSatisfy({ $0.stringValue != nil }) else {
-            throw NodeError(code: .invalidConfiguration, message: "\(setup.name): config 'banned' must be a list of words")
+            throw NodeError(
+                code: .invalidConfiguration, message: "\(setup.name): config 'banned' must be a list of words")
         }
         banned = Set(words.compactMap { $0.stringValue?.lowercased() })
     }

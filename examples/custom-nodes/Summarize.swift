@@ -22,7 +22,8 @@ actor Summarize: Node {
     init(setup: NodeSetup) throws {
         let value = setup.config["maxWords"]
         guard let maxWords = value == nil ? 20 : value?.intValue, maxWords > 0 else {
-            throw NodeError(code: .invalidConfiguration, message: "\(setup.name): config 'maxWords' must be a positive integer")
+            throw NodeError(
+                code: .invalidConfiguration, message: "\(setup.name): config 'maxWords' must be a positive integer")
         }
         self.maxWords = maxWords
     }

@@ -31,7 +31,10 @@ public final class NodeContext: Sendable {
         var payload: [UInt8]
     }
 
-    init(node: String, instanceID: String, config: JSONValue, ports: [String], logger: Logger, input: NodeInput, attempt: Int) {
+    init(
+        node: String, instanceID: String, config: JSONValue, ports: [String], logger: Logger, input: NodeInput,
+        attempt: Int
+    ) {
         self.node = node
         self.instanceID = instanceID
         self.config = config
@@ -83,7 +86,8 @@ public final class NodeContext: Sendable {
         guard ports.contains(emission.port) else {
             throw NodeError(
                 code: .unknownPort,
-                message: "node '\(node)' has no port '\(emission.port)' (ports: \(ports.sorted().joined(separator: ", ")))")
+                message:
+                    "node '\(node)' has no port '\(emission.port)' (ports: \(ports.sorted().joined(separator: ", ")))")
         }
         emitted.withLock { $0.append(emission) }
     }

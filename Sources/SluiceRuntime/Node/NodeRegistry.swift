@@ -45,7 +45,9 @@ public struct NodeRegistry: Sendable {
         guard let factory = factories[setup.kind.rawValue] else {
             throw NodeError(
                 code: .unknownKind,
-                message: "no implementation of kind '\(setup.kind)' for node '\(setup.name)' (registered: \(kinds.joined(separator: ", ")))")
+                message:
+                    "no implementation of kind '\(setup.kind)' for node '\(setup.name)' (registered: \(kinds.joined(separator: ", ")))"
+            )
         }
         return try factory(setup)
     }

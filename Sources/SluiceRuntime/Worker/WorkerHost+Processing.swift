@@ -26,14 +26,16 @@ extension WorkerHost {
         do {
             envelope = try Envelope.decode(
                 key: message.key, value: message.value, headers: message.headers.map { ($0.name, $0.value ?? []) },
-                mode: entryTopics.contains(message.topic) ? .lenient : .strict, receivedAt: message.timestampMilliseconds)
+                mode: entryTopics.contains(message.topic) ? .lenient : .strict,
+                receivedAt: message.timestampMilliseconds)
         } catch {
             logger.warning("undecodable message sent to the dead-letter topic: \(error)")
             await deadLetter(item, error: "\(error)", attempts: 0, producer: producer)
             return
         }
         logger[metadataKey: MetadataKey.correlationID] = "\(envelope.correlationID)"
-        let input = NodeInput(envelope: envelope, topic: message.topic, partition: message.partition, offset: message.offset)
+        let input = NodeInput(
+            envelope: envelope, topic: message.topic, partition: message.partition, offset: message.offset)
 
         var attempt = 1
         while true {

@@ -19,7 +19,8 @@ extension WorkerHost {
             }
             if running > 0 {
                 logger.warning(
-                    "revoke: gave up waiting for \(running) running input(s); they will be processed again by the new owner")
+                    "revoke: gave up waiting for \(running) running input(s); they will be processed again by the new owner"
+                )
             }
             let consumer = control.withLock { $0.consumer }
             state.withLock { state in

@@ -57,7 +57,9 @@ public final class WorkerHost: Service, Sendable {
         guard let spec = graph.node(named: nodeName), let nodeTopology = topology.node(named: nodeName) else {
             throw NodeError(
                 code: .unknownNode,
-                message: "graph '\(graph.graph)' has no node '\(nodeName)' (nodes: \(graph.nodes.map(\.name).joined(separator: ", ")))")
+                message:
+                    "graph '\(graph.graph)' has no node '\(nodeName)' (nodes: \(graph.nodes.map(\.name).joined(separator: ", ")))"
+            )
         }
         let instanceID = configuration.instanceID ?? WorkerConfiguration.defaultInstanceID(node: nodeName)
         var logger = logger
