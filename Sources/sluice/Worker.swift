@@ -26,6 +26,9 @@ extension Sluice {
         @Option(help: "This worker's identity and group.instance.id (default: node@host:pid).")
         var instanceID: String?
 
+        @Flag(help: "Join the group as a dynamic member instead of using the instance id as group.instance.id.")
+        var dynamicMembership = false
+
         @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
@@ -44,7 +47,8 @@ extension Sluice {
             let logger = Logger(label: "sluice.worker")
             do {
                 try await SluiceWorker.run(
-                    spec: file, node: node, brokers: connection.resolvedBrokers, instanceID: instanceID, logger: logger)
+                    spec: file, node: node, brokers: connection.resolvedBrokers, instanceID: instanceID,
+                    staticMembership: !dynamicMembership, logger: logger)
             } catch let error as SpecError {
                 printError(error.description)
                 throw ExitCode.failure
