@@ -77,6 +77,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "SluiceKafkaTests", dependencies: ["SluiceKafka", "SluiceTestSupport"], swiftSettings: strict),
+        // A worker executable with two custom node kinds; see examples/custom-nodes/README.md.
+        .executableTarget(
+            name: "sluice-example-nodes",
+            dependencies: [
+                "SluiceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "examples/custom-nodes",
+            exclude: ["graph.yaml", "README.md"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: strict),
         .testTarget(
             name: "SluiceRuntimeTests",

@@ -106,11 +106,11 @@ struct ConsumerBuffer {
     }
 
     /// Forgets revoked partitions and drops their buffered messages: their new owner reads them again
-    /// from the committed offset.
-    mutating func revoke(_ partitions: Set<TopicPartition>) {
+    /// from the committed offset. May resume fetching (see ``discardBuffered(_:)``).
+    mutating func revoke(_ partitions: Set<TopicPartition>) -> FlowAction {
         assignment.subtract(partitions)
         userPaused.subtract(partitions)
-        discardBuffered(partitions)
+        return discardBuffered(partitions)
     }
 
     /// Drops messages of these partitions older than `timestamp` until the first that is not (replay from a
@@ -119,12 +119,18 @@ struct ConsumerBuffer {
         for partition in partitions { skipOlderThan[partition] = timestamp }
     }
 
-    /// Drops buffered messages of these partitions (after a seek, or when they are revoked).
-    mutating func discardBuffered(_ partitions: Set<TopicPartition>) {
-        guard batches[head...].contains(where: { $0.contains { partitions.contains($0.topicPartition) } }) else { return }
-        batches = batches[head...].map { $0.filter { !partitions.contains($0.topicPartition) } }.filter { !$0.isEmpty }
-        head = 0
-        count = batches.reduce(0) { $0 + $1.count }
+    /// Drops buffered messages of these partitions (after a seek, or when they are revoked). If that drains a
+    /// flow-paused buffer, fetching resumes here: the reader may be waiting on an empty buffer, and no
+    /// ``next(max:)`` would ever resume it.
+    mutating func discardBuffered(_ partitions: Set<TopicPartition>) -> FlowAction {
+        if batches[head...].contains(where: { $0.contains { partitions.contains($0.topicPartition) } }) {
+            batches = batches[head...].map { $0.filter { !partitions.contains($0.topicPartition) } }.filter { !$0.isEmpty }
+            head = 0
+            count = batches.reduce(0) { $0 + $1.count }
+        }
+        guard isFlowPaused, count <= capacity / 2 else { return .none }
+        isFlowPaused = false
+        return .resume(assignment.subtracting(userPaused))
     }
 
     /// The application pauses partitions. Messages already buffered are still delivered (as with

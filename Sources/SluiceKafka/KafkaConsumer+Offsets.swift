@@ -60,7 +60,7 @@ extension KafkaConsumer {
 
     /// Moves the read position of assigned partitions; buffered messages of them are discarded.
     public func seek(_ offsets: [TopicPartition: Int64], timeout: Duration = .seconds(10)) async throws(KafkaError) {
-        withBuffer { $0.discardBuffered(Set(offsets.keys)) }
+        try updateFlow { $0.discardBuffered(Set(offsets.keys)) }
         let entries = offsets.map { ($0.key, $0.value) }
         try await client.blocking { [client] () throws(KafkaError) in
             let list = TopicPartitionList.make(entries)
@@ -70,7 +70,7 @@ extension KafkaConsumer {
             }
             try TopicPartitionList.checkErrors(of: list, context: "seek")
         }
-        withBuffer { $0.discardBuffered(Set(offsets.keys)) }
+        try updateFlow { $0.discardBuffered(Set(offsets.keys)) }
     }
 
     /// For each partition, the earliest offset whose timestamp is at or after `timestampMilliseconds`
@@ -120,7 +120,7 @@ extension KafkaConsumer {
             runRebalanceHandler(.assigned(partitions))
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0
-            withBuffer { $0.revoke(partitions) }
+            try? updateFlow { $0.revoke(partitions) }
             revocations.add(1, ordering: .releasing)
             client.logger.info("\(lost ? "lost" : "revoked") \(partitions.count) partition(s)")
             runRebalanceHandler(lost ? .lost(partitions) : .revoked(partitions))

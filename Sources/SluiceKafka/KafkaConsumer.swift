@@ -100,7 +100,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The partitions currently assigned to this member.
     public var assignment: Set<TopicPartition> { state.withLock { $0.buffer.assignment } }
 
-    /// Messages fetched but not yet taken from ``messages``: at most `bufferCapacity` plus one fetched batch.
+    /// Messages fetched but not yet taken from ``messages``: at most `bufferCapacity` plus two fetched batches
+    /// (of up to 1,024 messages: one arriving, one being read).
     public var bufferedCount: Int {
         withBuffer { $0.count } + readerChunk.withLock { $0.messages.count - $0.index }
     }

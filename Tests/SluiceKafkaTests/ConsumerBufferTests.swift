@@ -13,9 +13,9 @@ struct ConsumerBufferTests {
     @Test func aFullBufferIsReportedAndAStuckReaderPausesAssignedPartitionsUntilHalfIsDrained() {
         var buffer = ConsumerBuffer(capacity: 4)
         _ = buffer.assign([p0, p1])
-        buffer.append([message(p0, 0), message(p0, 1), message(p1, 0)])
+        for m in [message(p0, 0), message(p0, 1), message(p1, 0)] { buffer.append([m]) }
         #expect(!buffer.isFull)
-        buffer.append([message(p1, 1), message(p1, 2)])
+        for m in [message(p1, 1), message(p1, 2)] { buffer.append([m]) }
         #expect(buffer.isFull)
         #expect(buffer.pauseForSlowReader() == .pause([p0, p1]))
         #expect(buffer.pauseForSlowReader() == .none, "already paused: no second pause")
@@ -40,11 +40,30 @@ struct ConsumerBufferTests {
         var buffer = ConsumerBuffer(capacity: 10)
         _ = buffer.assign([p0, p1])
         buffer.append([message(p0, 0), message(p1, 0), message(p0, 1)])
-        buffer.revoke([p0])
+        #expect(buffer.revoke([p0]) == .none)
         buffer.append([message(p0, 2), message(p1, 1)])
         var offsets: [TopicPartition] = []
         while case .deliver(let taken, _) = buffer.next() { offsets += taken.map(\.topicPartition) }
         #expect(offsets == [p1, p1])
+    }
+
+    @Test func aRevokeThatDrainsAFlowPausedBufferResumesTheRemainingPartitions() {
+        var buffer = ConsumerBuffer(capacity: 4)
+        _ = buffer.assign([p0, p1])
+        // The buffer filled with messages of p0 only, then p0 was revoked: nothing is left to read, so only
+        // the revoke can resume p1.
+        buffer.append((0..<4).map { message(p0, Int64($0)) })
+        #expect(buffer.pauseForSlowReader() == .pause([p0, p1]))
+        #expect(buffer.revoke([p0]) == .resume([p1]))
+        guard case .wait = buffer.next() else { Issue.record("expected an empty buffer"); return }
+    }
+
+    @Test func aSeekThatDrainsAFlowPausedBufferResumesFetching() {
+        var buffer = ConsumerBuffer(capacity: 4)
+        _ = buffer.assign([p0])
+        buffer.append((0..<4).map { message(p0, Int64($0)) })
+        #expect(buffer.pauseForSlowReader() == .pause([p0]))
+        #expect(buffer.discardBuffered([p0]) == .resume([p0]))
     }
 
     @Test func newlyAssignedPartitionsStartPausedWhileFlowIsPaused() {

@@ -86,7 +86,7 @@ struct ConsumerGroupTests {
             // Longer than max.poll.interval.ms without reading: the poll thread keeps the membership.
             try await Task.sleep(for: .seconds(8))
             #expect(consumer.assignment.count == 1)
-            #expect(consumer.bufferedCount <= 100 + 1_024)
+            #expect(consumer.bufferedCount <= 100 + 2 * 1_024)
             let rest = await consumer.collect(4_990, timeout: .seconds(60))
             await consumer.close()
             let numbers = (first + rest).map(\.number)

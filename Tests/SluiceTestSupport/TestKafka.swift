@@ -32,7 +32,9 @@ public enum TestKafka {
 
     public static let logger: Logger = {
         var logger = Logger(label: "sluice.test")
-        logger.logLevel = .warning
+        // SLUICE_TEST_LOG=info (or debug) shows rebalances and worker progress.
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["SLUICE_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         return logger
     }()
 
@@ -57,7 +59,7 @@ public enum TestKafka {
     }
 
     public static func consumer(
-        group: String, _ configure: (inout KafkaConsumerConfiguration) -> Void = { _ in },
+        group: String = unique("reader"), _ configure: (inout KafkaConsumerConfiguration) -> Void = { _ in },
         onRebalance: KafkaConsumer.RebalanceHandler? = nil
     ) throws -> KafkaConsumer {
         var configuration = KafkaConsumerConfiguration(client: KafkaClientOptions(brokers: try brokers()), groupID: group)
@@ -82,19 +84,37 @@ public enum TestKafka {
         }
     }
 
+    /// Produces records in order and waits for every delivery report.
+    @discardableResult
+    public static func produce(_ producer: KafkaProducer, _ records: [KafkaRecord]) async throws -> [DeliveryReport] {
+        let reports = Mutex<[Result<DeliveryReport, KafkaError>]>([])
+        for record in records {
+            try await producer.produce(record) { result in reports.withLock { $0.append(result) } }
+        }
+        try await producer.flush()
+        return try reports.withLock { $0 }.map { try $0.get() }
+    }
+
+    /// Reads `topic` from the beginning in a fresh group: `count` messages, then waits `quiet` for any extra.
+    public static func read(
+        _ topic: String, count: Int, timeout: Duration = .seconds(60), quiet: Duration = .seconds(2)
+    ) async throws -> [KafkaMessage] {
+        let consumer = try consumer()
+        try consumer.subscribe(topics: [topic])
+        var received = await consumer.collect(count, timeout: timeout)
+        received += await consumer.collect(Int.max, timeout: quiet)
+        await consumer.close()
+        return received
+    }
+
     /// Produces records `"<i>"` (keys `k<i % keys>`) in order and waits for all delivery reports.
     @discardableResult
     public static func produce(
         _ producer: KafkaProducer, topic: String, range: Range<Int>, keys: Int = 16, timestamp: Int64? = nil
     ) async throws -> [DeliveryReport] {
-        let reports = Mutex<[Result<DeliveryReport, KafkaError>]>([])
-        for i in range {
-            let record = KafkaRecord(
-                topic: topic, key: Array("k\(i % keys)".utf8), value: Array("\(i)".utf8), timestampMilliseconds: timestamp)
-            try await producer.produce(record) { result in reports.withLock { $0.append(result) } }
-        }
-        try await producer.flush()
-        return try reports.withLock { $0 }.map { try $0.get() }
+        try await produce(producer, range.map { i in
+            KafkaRecord(topic: topic, key: Array("k\(i % keys)".utf8), value: Array("\(i)".utf8), timestampMilliseconds: timestamp)
+        })
     }
 }
 

@@ -1,0 +1,8 @@
+/// `passthrough`: emits each input payload unchanged to `out`.
+public actor PassthroughNode: Node {
+    public init(setup: NodeSetup) {}
+
+    public func process(_ input: NodeInput, context: NodeContext) throws {
+        try context.emit(rawJSON: input.rawPayload)
+    }
+}

@@ -1,0 +1,227 @@
+public import Logging
+import Metrics
+public import ServiceLifecycle
+public import SluiceCore
+import SluiceKafka
+import Synchronization
+
+/// Runs one node of a graph: consumes its inputs, calls the node, produces its outputs and commits.
+///
+/// ```
+/// input topics ─▶ KafkaConsumer ─▶ permit (≤ concurrency) ─▶ KeyedSequencer ─▶ node.process
+///                      ▲                                                          │ outputs
+///      store(committable) ◀── OffsetWatermark.finish ◀── delivery reports ◀── KafkaProducer
+/// ```
+/// At-least-once: an input's offset is finished only when the node returned *and* the broker acknowledged
+/// every output (or the dead-letter record), and offsets are stored for commit only over a contiguous run of
+/// finished inputs. An input that keeps throwing goes to the node's dead-letter topic after `retries` retries;
+/// one that is not a valid envelope goes there at once.
+///
+/// A ``Service``: run it in a `ServiceGroup`. On graceful shutdown it stops reading, lets in-flight inputs
+/// finish, stores their offsets, closes the consumer (which commits) and the producer, and returns.
+public final class WorkerHost: Service, Sendable {
+    /// The node's name in the graph.
+    public let nodeName: String
+    /// This worker's identity (`group.instance.id` and the `node@instance` origin of its outputs).
+    public let instanceID: String
+
+    let spec: NodeSpec
+    let topology: NodeTopology
+    let specVersion: Int
+    let entryTopics: Set<String>
+    let configuration: WorkerConfiguration
+    let logger: Logger
+    let node: any Node
+    let retryPolicy: RetryPolicy
+    let state: Mutex<HostState>
+    let limit: InFlightLimit
+    let control = Mutex(Control())
+    let metrics: HostMetrics
+
+    /// Who may stop the consume loop, and why it stopped.
+    struct Control {
+        var consumer: KafkaConsumer?
+        var pulling: Task<Void, Never>?
+        var failure: (any Error)?
+    }
+
+    /// Prepares the host of node `node` of `graph` and creates the node; nothing touches Kafka until ``run()``.
+    ///
+    /// - Throws: ``SpecError`` for an invalid spec, ``NodeError`` for an unknown node or kind, or what the
+    ///   node's initializer throws.
+    public init(
+        graph: GraphSpec, node nodeName: String, registry: NodeRegistry, configuration: WorkerConfiguration,
+        logger: Logger
+    ) throws {
+        let topology = try Topology(graph)
+        guard let spec = graph.node(named: nodeName), let nodeTopology = topology.node(named: nodeName) else {
+            throw NodeError(
+                code: .unknownNode,
+                message:
+                    "graph '\(graph.graph)' has no node '\(nodeName)' (nodes: \(graph.nodes.map(\.name).joined(separator: ", ")))"
+            )
+        }
+        let instanceID = configuration.instanceID ?? WorkerConfiguration.defaultInstanceID(node: nodeName)
+        var logger = logger
+        logger[metadataKey: MetadataKey.node] = "\(nodeName)"
+        logger[metadataKey: MetadataKey.instance] = "\(instanceID)"
+        self.nodeName = nodeName
+        self.instanceID = instanceID
+        self.spec = spec
+        self.topology = nodeTopology
+        self.specVersion = graph.version
+        self.entryTopics = Set(topology.topics.filter { $0.role == .entry }.map(\.name))
+        self.configuration = configuration
+        self.logger = logger
+        self.retryPolicy = RetryPolicy(
+            maxRetries: spec.retries, baseDelay: configuration.retryBaseDelay,
+            maxDelay: max(configuration.retryBaseDelay, configuration.retryMaxDelay))
+        self.state = Mutex(HostState(ordered: spec.ordering == .key))
+        self.limit = InFlightLimit(permits: spec.concurrency)
+        self.metrics = HostMetrics(node: nodeName)
+        self.node = try registry.makeNode(
+            NodeSetup(
+                name: nodeName, kind: spec.kind, instanceID: instanceID, config: spec.config, ports: spec.ports,
+                logger: logger))
+    }
+
+    /// Consumes until graceful shutdown (or cancellation), then drains, commits and closes.
+    ///
+    /// - Throws: a ``KafkaError`` when a client cannot be created or an output could not be delivered; the
+    ///   offsets of undelivered work are not committed, so a restart processes it again.
+    public func run() async throws {
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { [self] event in
+            await rebalance(event)
+        }
+        control.withLock { $0.consumer = consumer }
+        defer { control.withLock { $0 = Control(failure: $0.failure) } }
+
+        try consumer.subscribe(topics: Array(Set(topology.inputs.map(\.topic))).sorted())
+        logger.info("worker started", metadata: [MetadataKey.topics: "\(topology.inputs.map(\.topic))"])
+        let (items, continuation) = AsyncStream.makeStream(of: WorkItem.self)
+        let pulling = Task { await pull(from: consumer, into: continuation) }
+        control.withLock { $0.pulling = pulling }
+        let storing = Task { await storePeriodically(consumer) }
+
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withDiscardingTaskGroup { group in
+                    for await item in items {
+                        group.addTask { await self.runLane(from: item, producer: producer) }
+                    }
+                }
+            } onGracefulShutdown: {
+                pulling.cancel()
+            }
+        } onCancel: {
+            pulling.cancel()
+        }
+
+        // Every input has been processed; wait for the last delivery reports so their offsets finish too.
+        do {
+            try await producer.flush(timeout: configuration.revokeTimeout)
+        } catch {
+            fail(error)
+        }
+        storing.cancel()
+        await storing.value
+        storeCommittable(consumer)
+        logger.info("worker draining done, closing")
+        await consumer.close()
+        await producer.close()
+        await node.close()
+        if let failure = control.withLock({ $0.failure }) { throw failure }
+    }
+
+    /// Reads messages while permits are free and hands startable items to the run loop.
+    private func pull(from consumer: KafkaConsumer, into continuation: AsyncStream<WorkItem>.Continuation) async {
+        defer { continuation.finish() }
+        var messages = consumer.messages.makeAsyncIterator()
+        while !Task.isCancelled {
+            guard await limit.acquire() else { return }
+            guard let message = await messages.next() else {
+                limit.release()
+                return
+            }
+            let (intake, inFlight) = state.withLock { ($0.take(message), $0.inFlight) }
+            metrics.inFlight.record(inFlight)
+            switch intake {
+            case .start(let item): continuation.yield(item)
+            case .queued: break
+            case .dropped: limit.release()
+            }
+        }
+    }
+
+    private func storePeriodically(_ consumer: KafkaConsumer) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.storeInterval)
+            storeCommittable(consumer)
+        }
+    }
+
+    /// Stores the finished positions; under the state lock, so a revoke cannot slip between taking them and
+    /// storing them.
+    func storeCommittable(_ consumer: KafkaConsumer) {
+        state.withLock { state in
+            let positions = state.committable()
+            do {
+                try consumer.store(positions)
+            } catch {
+                logger.warning("storing offsets failed: \(error)", metadata: [MetadataKey.offsets: "\(positions)"])
+            }
+        }
+    }
+
+    /// Stops the host because of an error it cannot process past; ``run()`` rethrows it after draining.
+    func fail(_ error: any Error) {
+        let pulling = control.withLock { control -> Task<Void, Never>? in
+            if control.failure == nil { control.failure = error }
+            return control.pulling
+        }
+        logger.error("worker stopping: \(error)")
+        pulling?.cancel()
+    }
+
+    private var consumerConfiguration: KafkaConsumerConfiguration {
+        var configuration = KafkaConsumerConfiguration(client: configuration.client, groupID: topology.consumerGroup)
+        if self.configuration.staticMembership { configuration.groupInstanceID = instanceID }
+        configuration.bufferCapacity = self.configuration.consumerBufferCapacity ?? max(64, spec.concurrency)
+        return configuration
+    }
+
+    private var producerConfiguration: KafkaProducerConfiguration {
+        KafkaProducerConfiguration(client: configuration.client)
+    }
+}
+
+/// Logger metadata keys.
+enum MetadataKey {
+    static let node = "sluice.node"
+    static let instance = "sluice.instance"
+    static let correlationID = "sluice.correlation-id"
+    static let attempt = "sluice.attempt"
+    static let topics = "kafka.topics"
+    static let topic = "kafka.topic"
+    static let partition = "kafka.partition"
+    static let offset = "kafka.offset"
+    static let offsets = "kafka.offsets"
+}
+
+/// Counters and the in-flight gauge of one node, reported to whatever metrics backend the executable
+/// bootstrapped (none by default).
+struct HostMetrics: Sendable {
+    let processed: Counter
+    let failed: Counter
+    let deadLettered: Counter
+    let inFlight: Gauge
+
+    init(node: String) {
+        let dimensions = [("node", node)]
+        processed = Counter(label: "sluice_node_processed_total", dimensions: dimensions)
+        failed = Counter(label: "sluice_node_failed_attempts_total", dimensions: dimensions)
+        deadLettered = Counter(label: "sluice_node_dead_lettered_total", dimensions: dimensions)
+        inFlight = Gauge(label: "sluice_node_in_flight", dimensions: dimensions)
+    }
+}
