@@ -28,14 +28,13 @@ extension Sluice {
         func run() async throws {
             let spec = try loadSpec(file)
             guard spec.input(named: input) != nil else {
-                throw ValidationError("graph '\(spec.graph)' has no input '\(input)' (inputs: \(spec.inputs.map(\.name).joined(separator: ", ")))")
+                throw CommandFailure("graph '\(spec.graph)' has no input '\(input)' (inputs: \(spec.inputs.map(\.name).joined(separator: ", ")))")
             }
             let topic = TopicName.entry(graph: spec.graph, input: input)
             let producer = try KafkaProducer(
                 configuration: KafkaProducerConfiguration(client: KafkaClientOptions(brokers: connection.resolvedBrokers)),
                 logger: connection.logger("sluice.publish"))
             var published = 0
-            defer { print("published \(published) payload(s) to \(topic)") }
             if let count {
                 for i in 0..<count {
                     try await producer.produce(record(Array("{\"i\":\(i)}".utf8), topic: topic, version: spec.version))
@@ -51,7 +50,8 @@ extension Sluice {
                         try JSONSyntax.validate(bytes)
                     } catch {
                         try await producer.flush()
-                        throw ValidationError("standard input line \(lineNumber): not JSON: \(error)")
+                        throw CommandFailure(
+                            "standard input line \(lineNumber): not JSON: \(error) (\(published) payload(s) before it were published to \(topic))")
                     }
                     try await producer.produce(record(bytes, topic: topic, version: spec.version))
                     published += 1
@@ -59,6 +59,7 @@ extension Sluice {
             }
             try await producer.flush()
             await producer.close()
+            print("published \(published) payload(s) to \(topic)")
         }
 
         private func record(_ payload: [UInt8], topic: String, version: Int) -> KafkaRecord {

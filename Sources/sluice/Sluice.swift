@@ -29,3 +29,9 @@ struct ConnectionOptions: ParsableArguments {
         return logger
     }
 }
+
+/// A failure while a command runs (as opposed to bad arguments): printed as `Error: …`, exit 1, no usage.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -31,12 +31,12 @@ extension Sluice {
             let spec = try loadSpec(file)
             let topology = try SluiceCore.Topology(spec)
             guard let topic = topology.outputs.first(where: { $0.name == output })?.topic else {
-                throw ValidationError("graph '\(spec.graph)' has no output '\(output)' (outputs: \(topology.outputs.map(\.name).joined(separator: ", ")))")
+                throw CommandFailure("graph '\(spec.graph)' has no output '\(output)' (outputs: \(topology.outputs.map(\.name).joined(separator: ", ")))")
             }
             let logger = connection.logger("sluice.tail")
             let admin = try KafkaAdmin(options: KafkaClientOptions(brokers: connection.resolvedBrokers), logger: logger)
             guard let description = try await admin.describeTopics([topic])[topic] else {
-                throw ValidationError("topic \(topic) does not exist: is graph '\(spec.graph)' deployed?")
+                throw CommandFailure("topic \(topic) does not exist: is graph '\(spec.graph)' deployed?")
             }
             let consumer = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(
