@@ -53,9 +53,13 @@ extension Sluice {
                     print("replayed \(letter.partition):\(letter.offset) → \(source(of: letter))")
                 }
                 for letter in outcome.skipped {
-                    print("skipped  \(letter.partition):\(letter.offset): source \(source(of: letter)) is not an input of '\(node)'")
+                    print(
+                        "skipped  \(letter.partition):\(letter.offset): source \(source(of: letter)) is not an input of '\(node)'"
+                    )
                 }
-                print("\(outcome.replayed.count) dead letter(s) replayed, \(outcome.skipped.count) skipped (\(queue.topic))")
+                print(
+                    "\(outcome.replayed.count) dead letter(s) replayed, \(outcome.skipped.count) skipped (\(queue.topic))"
+                )
             } else {
                 let letters = try await queue.list(limit: limit)
                 for letter in letters { print(describe(letter)) }

@@ -1,5 +1,5 @@
-public import SluiceKafka
 import SluiceCore
+public import SluiceKafka
 
 /// One record of a node's dead-letter topic: the failed input's key, value and headers, plus the
 /// ``DeadLetterHeader`` headers the worker added (why it failed, how often it was tried, where it came from).
