@@ -11,7 +11,7 @@ import Testing
 ///   stop(.sigkill)  crash: nothing committed after the last background commit
 /// ```
 /// Foundation reaps the child when it exits; `deinit` and the process-wide ``ChildProcesses`` registry kill any
-/// child a test left running, so none outlives the test process.
+/// child a test left running, and a watchdog kills it if the test process crashes, so none outlives the tests.
 final class WorkerProcess: Sendable {
     enum Signal: Int32 {
         case sigterm = 15
@@ -53,6 +53,25 @@ final class WorkerProcess: Sendable {
         try? log.close()
         pid = process.processIdentifier
         ChildProcesses.shared.add(pid)
+        Self.watch(pid, marker: specPath)
+    }
+
+    /// Starts a watchdog that SIGKILLs the worker (by PID) once the test process is gone, so a crashed test run
+    /// leaves no worker behind; it ends with the worker. It checks the worker's command line for `marker`
+    /// (the spec path, unique per test) so a reused PID is never killed.
+    private static func watch(_ pid: Int32, marker: String) {
+        let test = ProcessInfo.processInfo.processIdentifier
+        let script = """
+            while kill -0 \(test) 2>/dev/null && kill -0 \(pid) 2>/dev/null; do sleep 1; done
+            if ! kill -0 \(test) 2>/dev/null && grep -qF "$1" /proc/\(pid)/cmdline 2>/dev/null; then kill -9 \(pid); fi
+            """
+        let watchdog = Process()
+        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
+        watchdog.arguments = ["-c", script, "sluice-e2e-watchdog", marker]
+        watchdog.standardInput = FileHandle.nullDevice
+        watchdog.standardOutput = FileHandle.nullDevice
+        watchdog.standardError = FileHandle.nullDevice
+        try? watchdog.run()
     }
 
     deinit {
