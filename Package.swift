@@ -95,5 +95,11 @@ let package = Package(
             dependencies: ["SluiceRuntime", "SluiceCore", "SluiceKafka", "SluiceTestSupport"],
             swiftSettings: strict
         ),
+        // Whole graphs run by `sluice worker` processes (needs the built binary: SLUICE_BIN, set by `make test`).
+        .testTarget(
+            name: "SluiceEndToEndTests",
+            dependencies: ["SluiceCore", "SluiceKafka", "SluiceRuntime", "SluiceTestSupport"],
+            swiftSettings: strict
+        ),
     ]
 )

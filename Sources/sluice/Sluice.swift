@@ -7,7 +7,7 @@ import Logging
 struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Dataflow graphs over Kafka: validate, deploy and run them.",
-        subcommands: [Validate.self, Topology.self, Deploy.self, Undeploy.self, Worker.self, Publish.self, Tail.self, Broker.self]
+        subcommands: [Validate.self, Topology.self, Deploy.self, Undeploy.self, Worker.self, Publish.self, Tail.self, DeadLetters.self, Broker.self]
     )
 }
 

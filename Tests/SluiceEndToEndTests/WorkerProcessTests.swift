@@ -1,0 +1,124 @@
+import Foundation
+import SluiceKafka
+import SluiceTestSupport
+import Testing
+
+extension EndToEndTests {
+    /// Whole graphs run by `sluice worker` processes, as in production: one OS process per worker, stopped or
+    /// crashed by PID.
+    @Suite("Workers as separate processes", .serialized, .timeLimit(.minutes(3)))
+    struct WorkerProcessTests {
+        /// events ──▶ parse ──▶ enrich ──▶ store, all passthrough.
+        static let line = """
+            graph: GRAPH
+            version: 1
+            inputs:
+              events: { partitions: 4 }
+            nodes:
+              parse: { kind: passthrough, inputs: [events] }
+              enrich: { kind: passthrough, inputs: [parse] }
+              store: { kind: passthrough, inputs: [enrich] }
+            """
+
+        /// events ──▶ parse ──▶ slow (10 ms each, 8 at a time per worker) ──▶ store: slow enough that a worker of
+        /// `slow` always has inputs in flight when it is stopped.
+        static let slowMiddle = """
+            graph: GRAPH
+            version: 1
+            inputs:
+              events: { partitions: 4 }
+            nodes:
+              parse: { kind: passthrough, inputs: [events] }
+              slow: { kind: delay, inputs: [parse], config: { ms: 10 }, concurrency: 8 }
+              store: { kind: passthrough, inputs: [slow] }
+            """
+
+        @Test func sixWorkerProcessesOnAThreeNodeLineDeliverEveryInputExactlyOnce() async throws {
+            try await EndToEndGraph.with(spec: Self.line) { graph in
+                for node in ["parse", "enrich", "store"] {
+                    try graph.startWorker(node)
+                    try graph.startWorker(node)
+                }
+                try await graph.publish("events", 0..<10_000)
+
+                let outputs = try Arrivals(
+                    await TestKafka.read(
+                        graph.outputTopic(of: "store"), count: 10_000, timeout: .seconds(90), quiet: .seconds(2)))
+                let missing = outputs.missing(from: 0..<10_000)
+                graph.expect(missing.isEmpty, "\(missing.count) input(s) lost, first \(missing.prefix(10))")
+                graph.expect(outputs.duplicates == 0, "\(outputs.duplicates) duplicate(s) without any crash")
+                graph.expect(graph.runningWorkers.count == 6, "every worker process is still running")
+                print("six workers, 10000 inputs: outputs by worker \(outputs.origins.sorted { $0.key < $1.key })")
+                graph.expect(outputs.origins.count == 2, "both workers of the last node produced: \(outputs.origins)")
+
+                let workers = graph.runningWorkers
+                await graph.stopAll()
+                for worker in workers {
+                    graph.expect(
+                        worker.exitStatus == 0,
+                        "\(worker.instanceID) exited \(worker.exitStatus.map(String.init) ?? "-") on SIGTERM")
+                }
+            }
+        }
+
+        @Test func aWorkerKilledWithSIGKILLMidRunLosesNothingAndItsDuplicatesAreCounted() async throws {
+            try await EndToEndGraph.with(spec: Self.slowMiddle) { graph in
+                try graph.startWorker("parse")
+                let victim = try graph.startWorker("slow")
+                try graph.startWorker("slow")
+                try graph.startWorker("store")
+                try await graph.publish("events", 0..<6_000)
+
+                let seen = try await waitForOutputs(1_500, on: graph.outputTopic(of: "store"))
+                graph.expect(seen >= 1_500, "only \(seen) output(s) arrived before the kill")
+                let status = await victim.stop(.sigkill)
+                graph.expect(
+                    status == WorkerProcess.Signal.sigkill.rawValue, "the victim died of SIGKILL (\(status ?? -1))")
+
+                // The survivor takes the victim's partitions once the broker drops it from the group (session timeout)
+                // and resumes from the last commit: at-least-once, so duplicates are allowed and reported.
+                let outputs = try Arrivals(
+                    await TestKafka.read(
+                        graph.outputTopic(of: "store"), count: 6_000, timeout: .seconds(90), quiet: .seconds(2)))
+                let missing = outputs.missing(from: 0..<6_000)
+                graph.expect(missing.isEmpty, "\(missing.count) input(s) lost, first \(missing.prefix(10))")
+                print(
+                    "SIGKILL mid-run: \(outputs.numbers.count) outputs for 6000 inputs, \(outputs.duplicates) duplicate(s)"
+                )
+            }
+        }
+
+        @Test func aWorkerStoppedWithSIGTERMMidRunAndReplacedDuplicatesNothing() async throws {
+            try await EndToEndGraph.with(spec: Self.slowMiddle) { graph in
+                try graph.startWorker("parse")
+                let stopped = try graph.startWorker("slow")
+                try graph.startWorker("slow")
+                try graph.startWorker("store")
+                try await graph.publish("events", 0..<6_000)
+
+                let seen = try await waitForOutputs(1_500, on: graph.outputTopic(of: "store"))
+                graph.expect(seen >= 1_500, "only \(seen) output(s) arrived before the stop")
+                let status = await stopped.stop(.sigterm)
+                graph.expect(
+                    status == 0, "SIGTERM drains, commits and exits 0 (\(status.map(String.init) ?? "killed"))")
+                try graph.startWorker("slow", instance: "slow-replacement")
+
+                let outputs = try Arrivals(
+                    await TestKafka.read(
+                        graph.outputTopic(of: "store"), count: 6_000, timeout: .seconds(90), quiet: .seconds(2)))
+                let missing = outputs.missing(from: 0..<6_000)
+                graph.expect(missing.isEmpty, "\(missing.count) input(s) lost, first \(missing.prefix(10))")
+                graph.expect(outputs.duplicates == 0, "\(outputs.duplicates) duplicate(s) after a graceful stop")
+            }
+        }
+
+        /// Watches `topic` from the beginning until `count` messages arrived (or 60 s passed); returns how many did.
+        func waitForOutputs(_ count: Int, on topic: String) async throws -> Int {
+            let watcher = try TestKafka.consumer()
+            try watcher.subscribe(topics: [topic])
+            let seen = await watcher.collect(count, timeout: .seconds(60))
+            await watcher.close()
+            return seen.count
+        }
+    }
+}
