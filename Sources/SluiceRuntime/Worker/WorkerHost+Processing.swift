@@ -121,18 +121,25 @@ extension WorkerHost {
 
     /// Queues `records`; `item` finishes when the last one is acknowledged (at once when there are none).
     /// A delivery failure stops the host without finishing `item`, so its offset is not committed.
+    /// Exactly-once: holds them for the transaction that commits `item`'s offset instead.
     private func send(_ records: [KafkaRecord], finishing item: WorkItem, producer: KafkaProducer) async {
+        if exactlyOnce {
+            hold(records, finishing: item)
+            return
+        }
+        // The processing slot is free once the outputs are queued; the pending slot once they are acknowledged.
+        defer { limit.release() }
         guard !records.isEmpty else {
             finish(item)
             return
         }
-        let pending = Mutex(records.count)
+        let unacknowledged = Mutex(records.count)
         for record in records {
             do {
                 try await producer.produce(record) { [self] result in
                     switch result {
                     case .success:
-                        let remaining = pending.withLock { count in
+                        let remaining = unacknowledged.withLock { count in
                             count -= 1
                             return count
                         }
@@ -153,7 +160,7 @@ extension WorkerHost {
             state.finished(item)
             return state.inFlight
         }
-        limit.release()
+        pending.release()
         metrics.inFlight.record(inFlight)
     }
 }
