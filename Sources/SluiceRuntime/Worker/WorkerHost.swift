@@ -4,6 +4,7 @@ public import ServiceLifecycle
 public import SluiceCore
 import SluiceKafka
 import Synchronization
+import Tracing
 
 /// Runs one node of a graph: consumes its inputs, calls the node, produces its outputs and commits.
 ///
@@ -42,6 +43,10 @@ public final class WorkerHost: Service, Sendable {
     let transactionLock = AsyncLock()
     let control = Mutex(Control())
     let metrics: HostMetrics
+    let messageIDs = MessageIDGenerator()
+    /// Whether a tracer was bootstrapped: without one, inputs skip the span (and its cost) and outputs keep the
+    /// input's trace context.
+    let tracing = !(InstrumentationSystem.tracer is NoOpTracer)
 
     /// Whether outputs and offsets are committed in transactions (`delivery: exactly-once`).
     var exactlyOnce: Bool { spec.delivery == .exactlyOnce }
