@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Throughput benchmarks: `bash scripts/bench.sh kafka|all [sluice-bench options]`, run by `make bench-kafka` and
-# `make bench` after `swift build -c release`. The table goes to stdout, progress to stderr.
+# Benchmarks: `bash scripts/bench.sh kafka|pipeline|all [sluice-bench options]`, run by `make bench-kafka` (the Kafka
+# layer vs rdkafka_performance) and `make bench` (all = pipeline: sluice workers end to end vs a C relay chain, a delay
+# node, worker memory) after `swift build -c release`. The table goes to stdout, progress to stderr.
 #
 # The benchmark binary starts a fresh Tansu broker (on a free port) for each measurement and stops it by PID;
 # brokers live in a state directory of their own, and the EXIT trap stops any that are left (Ctrl-C, a crash).
 #
 #   BENCH_COUNT=1000000 make bench-kafka     messages per measurement (default 200000)
-#   BENCH_REPEATS=3 make bench-kafka         measurements per cell; the table shows the median (default 3)
+#   BENCH_REPEATS=3 make bench-kafka         measurements per cell; the table shows the median (default 3 for
+#                                            kafka, 1 for pipeline)
 #   SLUICE_BENCH_BIN=.build-bench/release    where sluice-bench and sluice are (default .build/release)
 set -euo pipefail
 
@@ -18,7 +20,7 @@ RELAY_SRC=Benchmarks/c-relay/relay.c
 RELAY_BIN=$ROOT/.build-bench/c-relay/relay
 
 usage() {
-    echo "usage: bash scripts/bench.sh kafka|all [sluice-bench options]" >&2
+    echo "usage: bash scripts/bench.sh kafka|pipeline|all [sluice-bench options]" >&2
     exit 2
 }
 
@@ -64,11 +66,21 @@ bench_kafka() {
         --c-tool "$ROOT/.deps/bin/rdkafka_performance" "${relay[@]}" "$@"
 }
 
+# Worker processes (and C relays) are started and stopped by PID by sluice-bench itself; their logs are kept in the
+# state directory until the run ends.
+bench_pipeline() {
+    local relay=()
+    if build_c_relay; then relay=(--c-relay "$RELAY_BIN"); fi
+    "$BIN/sluice-bench" pipeline \
+        --count "${BENCH_COUNT:-200000}" --repeats "${BENCH_REPEATS:-1}" --state-dir "$STATE" \
+        --sluice "$BIN/sluice" "${relay[@]}" "$@"
+}
+
 [[ $# -ge 1 ]] || usage
 what=$1
 shift
 case $what in
     kafka) bench_kafka "$@" ;;
-    all) bench_kafka "$@" ;;
+    pipeline | all) bench_pipeline "$@" ;;
     *) usage ;;
 esac

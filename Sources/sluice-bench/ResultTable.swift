@@ -32,8 +32,25 @@ struct ResultTable {
                 row.ratio.map { Format.fixed($0, 2) } ?? row.cMissing,
             ]
         }
-        let widths = Self.header.indices.map { column in
-            ([Self.header] + cells).map { $0[column].count }.max() ?? 0
+        return MarkdownTable.render(header: Self.header, rows: cells)
+    }
+
+    /// `Goal: Swift/C ≥ 0.9 for producer and consumer: producer 0.93 ✓, consumer 0.88 ✗`.
+    func goalLine(minimumRatio: Double, for names: [String]) -> String {
+        let verdicts = names.map { name -> String in
+            guard let ratio = rows.first(where: { $0.name == name })?.ratio else { return "\(name) n/a" }
+            return "\(name) \(Format.fixed(ratio, 2)) \(ratio >= minimumRatio ? "✓" : "✗")"
+        }
+        let goal = "Goal: Swift/C ≥ \(Format.fixed(minimumRatio, 1)) for \(names.joined(separator: " and "))"
+        return "\(goal): \(verdicts.joined(separator: ", "))"
+    }
+}
+
+/// A Markdown table: the first column left-aligned, the others right-aligned.
+enum MarkdownTable {
+    static func render(header: [String], rows: [[String]]) -> String {
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
         }
         func line(_ values: [String]) -> String {
             let padded = values.enumerated().map { column, value in
@@ -45,16 +62,6 @@ struct ResultTable {
         let rule = widths.enumerated().map { column, width in
             column == 0 ? String(repeating: "-", count: width + 2) : String(repeating: "-", count: width + 1) + ":"
         }
-        return ([line(Self.header), "|" + rule.joined(separator: "|") + "|"] + cells.map(line)).joined(separator: "\n")
-    }
-
-    /// `Goal: Swift/C ≥ 0.9 for producer and consumer: producer 0.93 ✓, consumer 0.88 ✗`.
-    func goalLine(minimumRatio: Double, for names: [String]) -> String {
-        let verdicts = names.map { name -> String in
-            guard let ratio = rows.first(where: { $0.name == name })?.ratio else { return "\(name) n/a" }
-            return "\(name) \(Format.fixed(ratio, 2)) \(ratio >= minimumRatio ? "✓" : "✗")"
-        }
-        let goal = "Goal: Swift/C ≥ \(Format.fixed(minimumRatio, 1)) for \(names.joined(separator: " and "))"
-        return "\(goal): \(verdicts.joined(separator: ", "))"
+        return ([line(header), "|" + rule.joined(separator: "|") + "|"] + rows.map(line)).joined(separator: "\n")
     }
 }

@@ -8,7 +8,7 @@ struct SluiceBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice-bench",
         abstract: "Throughput benchmarks for Sluice, each against a C baseline on the same broker.",
-        subcommands: [Kafka.self]
+        subcommands: [Kafka.self, Pipeline.self]
     )
 }
 

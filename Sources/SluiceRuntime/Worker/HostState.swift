@@ -1,5 +1,17 @@
 import SluiceKafka
 
+/// Exactly-once: one transaction's content.
+struct TransactionBatch {
+    /// Consumer positions (next offset to read) to commit with the transaction.
+    var offsets: [TopicPartition: Int64]
+    /// The outputs of the inputs those positions cover, in input order per partition.
+    var records: [KafkaRecord]
+    /// How many inputs the records came from.
+    var inputs: Int
+
+    var isEmpty: Bool { offsets.isEmpty && records.isEmpty }
+}
+
 /// A message taken from the consumer, tagged with the assignment it was read under.
 struct WorkItem: Sendable {
     var message: KafkaMessage
@@ -40,6 +52,8 @@ struct HostState {
     /// Items started and not finished, per assigned or draining partition.
     private var running: [TopicPartition: Int] = [:]
     private var nextGeneration: UInt64 = 0
+    /// Exactly-once only: outputs of finished inputs waiting for a transaction.
+    private var held = HeldOutputs()
 
     init(ordered: Bool) {
         self.ordered = ordered
@@ -93,6 +107,33 @@ struct HostState {
     /// The positions to store: partitions whose commit position moved since the last call.
     mutating func committable() -> [TopicPartition: Int64] {
         watermark.committable()
+    }
+
+    /// Exactly-once: finished inputs whose outputs wait for a transaction.
+    var heldCount: Int { held.count }
+
+    /// Exactly-once: records that `item` is processed, holding its outputs (not yet produced) for a transaction.
+    ///
+    /// - Returns: whether it counted (`false` for work of an earlier assignment; its outputs are dropped).
+    mutating func hold(_ item: WorkItem, outputs: [KafkaRecord]) -> Bool {
+        guard finished(item) else { return false }
+        held.hold(outputs, partition: item.partition, offset: item.message.offset)
+        return true
+    }
+
+    /// Exactly-once: what the next transaction commits: the positions that moved and the held outputs of the
+    /// inputs they cover.
+    mutating func takeTransaction() -> TransactionBatch {
+        let positions = watermark.committable()
+        let (records, inputs) = held.take(below: positions)
+        return TransactionBatch(offsets: positions, records: records, inputs: inputs)
+    }
+
+    /// Exactly-once: forgets held outputs of `partitions` (after their last transaction, on revoke).
+    ///
+    /// - Returns: how many inputs' outputs were dropped.
+    mutating func dropHeld(_ partitions: Set<TopicPartition>) -> Int {
+        held.drop(partitions)
     }
 
     /// Stops new work on `partitions`.

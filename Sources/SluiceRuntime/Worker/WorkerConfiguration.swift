@@ -20,6 +20,16 @@ public struct WorkerConfiguration: Sendable {
     /// Tansu 0.6 does not bring a static member into the second round of a cooperative rebalance, so a worker
     /// joining a running group never gets partitions there; turn this off on such brokers.
     public var staticMembership = true
+    /// `delivery: exactly-once`: how often a transaction commits the outputs of finished inputs with their
+    /// offsets (Kafka Streams' `commit.interval.ms` for exactly-once is 100 ms too). Outputs become visible to
+    /// `read_committed` readers only then, so this is also the latency it adds.
+    public var transactionInterval: Duration = .milliseconds(100)
+    /// Inputs read and not yet finished, at most (and at least twice the node's concurrency): at-least-once, until
+    /// every output is acknowledged; exactly-once, until their transaction commits. `concurrency` bounds the
+    /// node's parallel `process` calls; this bounds the memory of work waiting for the broker, so a node keeps
+    /// processing while earlier outputs are acknowledged. Exactly-once starts a transaction early once half of
+    /// them are waiting for one.
+    public var maxPendingInputs = 2_000
     /// Messages the consumer buffers ahead of the host; `nil` means `max(64, concurrency)`.
     public var consumerBufferCapacity: Int?
 

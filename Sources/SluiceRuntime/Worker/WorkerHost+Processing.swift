@@ -17,10 +17,8 @@ extension WorkerHost {
 
     private func handle(_ item: WorkItem, producer: KafkaProducer) async {
         let message = item.message
-        var logger = logger
-        logger[metadataKey: MetadataKey.topic] = "\(message.topic)"
-        logger[metadataKey: MetadataKey.partition] = "\(message.partition)"
-        logger[metadataKey: MetadataKey.offset] = "\(message.offset)"
+        let location = KafkaMessageLocation(topic: message.topic, partition: message.partition, offset: message.offset)
+        var logger = logger.forInput(location)
 
         let envelope: Envelope
         do {
@@ -33,7 +31,7 @@ extension WorkerHost {
             await deadLetter(item, error: "\(error)", attempts: 0, producer: producer)
             return
         }
-        logger[metadataKey: MetadataKey.correlationID] = "\(envelope.correlationID)"
+        logger = self.logger.forInput(location, correlationID: envelope.correlationID)
         let input = NodeInput(
             envelope: envelope, topic: message.topic, partition: message.partition, offset: message.offset)
 
@@ -72,6 +70,10 @@ extension WorkerHost {
     ///
     /// - Returns: the trace context for the outputs: the span's when a tracer is bootstrapped, else the input's.
     private func process(_ input: NodeInput, context: NodeContext) async throws -> String? {
+        guard tracing else {
+            try await node.process(input, context: context)
+            return input.envelope.traceparent
+        }
         var parent = ServiceContext.topLevel
         if let traceparent = input.envelope.traceparent {
             InstrumentationSystem.instrument.extract(
@@ -91,7 +93,8 @@ extension WorkerHost {
     /// The record for one emitted output: same correlation id and iteration as the input, this worker as origin.
     private func output(_ input: NodeInput, emission: NodeContext.Emission, traceparent: String?) -> KafkaRecord {
         let envelope = Envelope(
-            rawPayload: emission.payload, correlationID: input.correlationID, iteration: input.iteration,
+            rawPayload: emission.payload, correlationID: input.correlationID, messageID: messageIDs.next(),
+            iteration: input.iteration,
             origin: "\(nodeName)@\(instanceID)", specVersion: specVersion, traceparent: traceparent)
         // The port was checked by the context against the spec's ports, which all have a topic.
         let topic = topology.topic(forPort: emission.port) ?? topology.deadLetterTopic
@@ -121,18 +124,25 @@ extension WorkerHost {
 
     /// Queues `records`; `item` finishes when the last one is acknowledged (at once when there are none).
     /// A delivery failure stops the host without finishing `item`, so its offset is not committed.
+    /// Exactly-once: holds them for the transaction that commits `item`'s offset instead.
     private func send(_ records: [KafkaRecord], finishing item: WorkItem, producer: KafkaProducer) async {
+        if exactlyOnce {
+            hold(records, finishing: item)
+            return
+        }
+        // The processing slot is free once the outputs are queued; the pending slot once they are acknowledged.
+        defer { limit.release() }
         guard !records.isEmpty else {
             finish(item)
             return
         }
-        let pending = Mutex(records.count)
+        let unacknowledged = Mutex(records.count)
         for record in records {
             do {
                 try await producer.produce(record) { [self] result in
                     switch result {
                     case .success:
-                        let remaining = pending.withLock { count in
+                        let remaining = unacknowledged.withLock { count in
                             count -= 1
                             return count
                         }
@@ -153,7 +163,7 @@ extension WorkerHost {
             state.finished(item)
             return state.inFlight
         }
-        limit.release()
+        pending.release()
         metrics.inFlight.record(inFlight)
     }
 }

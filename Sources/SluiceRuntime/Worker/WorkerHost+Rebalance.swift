@@ -9,7 +9,9 @@ extension WorkerHost {
         case .assigned(let partitions):
             state.withLock { $0.assign(partitions) }
         case .revoked(let partitions):
-            limit.release(state.withLock { $0.beginRevoke(partitions) })
+            let dropped = state.withLock { $0.beginRevoke(partitions) }
+            limit.release(dropped)
+            pending.release(dropped)
             let clock = ContinuousClock()
             let deadline = clock.now + configuration.revokeTimeout
             var running = state.withLock { $0.runningCount(in: partitions) }
@@ -22,6 +24,10 @@ extension WorkerHost {
                     "revoke: gave up waiting for \(running) running input(s); they will be processed again by the new owner"
                 )
             }
+            if exactlyOnce {
+                await commitBeforeRevoke(partitions)
+                return
+            }
             let consumer = control.withLock { $0.consumer }
             state.withLock { state in
                 let positions = state.endRevoke(partitions)
@@ -32,8 +38,13 @@ extension WorkerHost {
                 }
             }
         case .lost(let partitions):
-            limit.release(state.withLock { $0.beginRevoke(partitions) })
-            _ = state.withLock { $0.endRevoke(partitions) }
+            let dropped = state.withLock { state in
+                let queued = state.beginRevoke(partitions)
+                _ = state.endRevoke(partitions)
+                return (queued, state.dropHeld(partitions))
+            }
+            limit.release(dropped.0)
+            pending.release(dropped.0 + dropped.1)
             logger.warning("lost \(partitions.count) partition(s); their in-flight inputs will be processed again")
         }
     }

@@ -4,6 +4,7 @@ public import ServiceLifecycle
 public import SluiceCore
 import SluiceKafka
 import Synchronization
+import Tracing
 
 /// Runs one node of a graph: consumes its inputs, calls the node, produces its outputs and commits.
 ///
@@ -34,15 +35,32 @@ public final class WorkerHost: Service, Sendable {
     let node: any Node
     let retryPolicy: RetryPolicy
     let state: Mutex<HostState>
+    /// Inputs being processed (the node's `concurrency`).
     let limit: InFlightLimit
+    /// Inputs read and not finished (``WorkerConfiguration/maxPendingInputs``).
+    let pending: InFlightLimit
+    /// Exactly-once transactions run one at a time.
+    let transactionLock = AsyncLock()
     let control = Mutex(Control())
     let metrics: HostMetrics
+    let messageIDs = MessageIDGenerator()
+    /// Whether a tracer was bootstrapped: without one, inputs skip the span (and its cost) and outputs keep the
+    /// input's trace context.
+    let tracing = !(InstrumentationSystem.tracer is NoOpTracer)
+
+    /// Whether outputs and offsets are committed in transactions (`delivery: exactly-once`).
+    var exactlyOnce: Bool { spec.delivery == .exactlyOnce }
 
     /// Who may stop the consume loop, and why it stopped.
     struct Control {
         var consumer: KafkaConsumer?
+        var producer: KafkaProducer?
         var pulling: Task<Void, Never>?
         var failure: (any Error)?
+        /// Exactly-once: asks the transaction loop for a transaction.
+        var transactionRequests: AsyncStream<Void>.Continuation?
+        /// Cancelled without a graceful drain: commit nothing more, as after a crash.
+        var abandoned = false
     }
 
     /// Prepares the host of node `node` of `graph` and creates the node; nothing touches Kafka until ``run()``.
@@ -78,6 +96,7 @@ public final class WorkerHost: Service, Sendable {
             maxDelay: max(configuration.retryBaseDelay, configuration.retryMaxDelay))
         self.state = Mutex(HostState(ordered: spec.ordering == .key))
         self.limit = InFlightLimit(permits: spec.concurrency)
+        self.pending = InFlightLimit(permits: max(configuration.maxPendingInputs, 2 * spec.concurrency))
         self.metrics = HostMetrics(node: nodeName)
         self.node = try registry.makeNode(
             NodeSetup(
@@ -87,22 +106,45 @@ public final class WorkerHost: Service, Sendable {
 
     /// Consumes until graceful shutdown (or cancellation), then drains, commits and closes.
     ///
-    /// - Throws: a ``KafkaError`` when a client cannot be created or an output could not be delivered; the
-    ///   offsets of undelivered work are not committed, so a restart processes it again.
+    /// Cancellation is not a graceful shutdown: in-flight work is abandoned, and with `delivery: exactly-once`
+    /// nothing more is committed, as after a crash.
+    ///
+    /// - Throws: a ``KafkaError`` when a client cannot be created, an output could not be delivered or a
+    ///   transaction failed; the offsets of that work are not committed, so a restart processes it again.
     public func run() async throws {
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        if exactlyOnce {
+            do {
+                try await producer.initTransactions()
+            } catch {
+                await producer.close(timeout: .zero)
+                throw error
+            }
+        }
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { [self] event in
             await rebalance(event)
         }
-        control.withLock { $0.consumer = consumer }
+        let (transactionRequests, requester) = AsyncStream.makeStream(
+            of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        control.withLock { control in
+            control.consumer = consumer
+            control.producer = producer
+            if exactlyOnce { control.transactionRequests = requester }
+        }
         defer { control.withLock { $0 = Control(failure: $0.failure) } }
 
         try consumer.subscribe(topics: Array(Set(topology.inputs.map(\.topic))).sorted())
-        logger.info("worker started", metadata: [MetadataKey.topics: "\(topology.inputs.map(\.topic))"])
+        logger.info(
+            "worker started",
+            metadata: [MetadataKey.topics: "\(topology.inputs.map(\.topic))", MetadataKey.delivery: "\(spec.delivery)"])
         let (items, continuation) = AsyncStream.makeStream(of: WorkItem.self)
         let pulling = Task { await pull(from: consumer, into: continuation) }
         control.withLock { $0.pulling = pulling }
-        let storing = Task { await storePeriodically(consumer) }
+        // Offsets move through periodic stores (at-least-once) or transactions (exactly-once).
+        let committing =
+            exactlyOnce
+            ? [Task { await runTransactions(transactionRequests) }, Task { await tickTransactions() }]
+            : [Task { await storePeriodically(consumer) }]
 
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
@@ -115,6 +157,7 @@ public final class WorkerHost: Service, Sendable {
                 pulling.cancel()
             }
         } onCancel: {
+            control.withLock { $0.abandoned = true }
             pulling.cancel()
         }
 
@@ -124,9 +167,21 @@ public final class WorkerHost: Service, Sendable {
         } catch {
             fail(error)
         }
-        storing.cancel()
-        await storing.value
-        storeCommittable(consumer)
+        requester.finish()
+        for task in committing {
+            task.cancel()
+            await task.value
+        }
+        if exactlyOnce {
+            if control.withLock({ $0.abandoned }) {
+                let (held, inFlight) = state.withLock { ($0.heldCount, $0.inFlight) }
+                logger.warning(
+                    "cancelled: \(inFlight + held) input(s) left uncommitted (\(held) finished, \(inFlight) not)")
+            }
+            await commitTransaction()
+        } else {
+            storeCommittable(consumer)
+        }
         logger.info("worker draining done, closing")
         await consumer.close()
         await producer.close()
@@ -134,14 +189,19 @@ public final class WorkerHost: Service, Sendable {
         if let failure = control.withLock({ $0.failure }) { throw failure }
     }
 
-    /// Reads messages while permits are free and hands startable items to the run loop.
+    /// Reads messages while both a processing slot and a pending slot are free and hands startable items to the run loop.
     private func pull(from consumer: KafkaConsumer, into continuation: AsyncStream<WorkItem>.Continuation) async {
         defer { continuation.finish() }
         var messages = consumer.messages.makeAsyncIterator()
         while !Task.isCancelled {
             guard await limit.acquire() else { return }
+            guard await pending.acquire() else {
+                limit.release()
+                return
+            }
             guard let message = await messages.next() else {
                 limit.release()
+                pending.release()
                 return
             }
             let (intake, inFlight) = state.withLock { ($0.take(message), $0.inFlight) }
@@ -149,7 +209,9 @@ public final class WorkerHost: Service, Sendable {
             switch intake {
             case .start(let item): continuation.yield(item)
             case .queued: break
-            case .dropped: limit.release()
+            case .dropped:
+                limit.release()
+                pending.release()
             }
         }
     }
@@ -188,11 +250,24 @@ public final class WorkerHost: Service, Sendable {
         var configuration = KafkaConsumerConfiguration(client: configuration.client, groupID: topology.consumerGroup)
         if self.configuration.staticMembership { configuration.groupInstanceID = instanceID }
         configuration.bufferCapacity = self.configuration.consumerBufferCapacity ?? max(64, spec.concurrency)
+        // Exactly-once: offsets are committed only inside transactions.
+        if exactlyOnce { configuration.autoCommitIntervalMilliseconds = 0 }
         return configuration
     }
 
     private var producerConfiguration: KafkaProducerConfiguration {
-        KafkaProducerConfiguration(client: configuration.client)
+        var configuration = KafkaProducerConfiguration(client: configuration.client)
+        if exactlyOnce {
+            configuration.transactionalID = transactionalID
+            // As Kafka Streams does for exactly-once: a crashed instance's open transaction blocks read_committed
+            // readers of its partitions for at most this long, unless its successor fences it sooner.
+            // librdkafka requires message.timeout.ms ≤ transaction.timeout.ms.
+            if configuration.client.properties["transaction.timeout.ms"] == nil {
+                configuration.client.properties["transaction.timeout.ms"] = "10000"
+                configuration.messageTimeoutMilliseconds = 10_000
+            }
+        }
+        return configuration
     }
 }
 
@@ -207,6 +282,7 @@ enum MetadataKey {
     static let partition = "kafka.partition"
     static let offset = "kafka.offset"
     static let offsets = "kafka.offsets"
+    static let delivery = "sluice.delivery"
 }
 
 /// Counters and the in-flight gauge of one node, reported to whatever metrics backend the executable
@@ -216,6 +292,7 @@ struct HostMetrics: Sendable {
     let failed: Counter
     let deadLettered: Counter
     let inFlight: Gauge
+    let transactions: Counter
 
     init(node: String) {
         let dimensions = [("node", node)]
@@ -223,5 +300,6 @@ struct HostMetrics: Sendable {
         failed = Counter(label: "sluice_node_failed_attempts_total", dimensions: dimensions)
         deadLettered = Counter(label: "sluice_node_dead_lettered_total", dimensions: dimensions)
         inFlight = Gauge(label: "sluice_node_in_flight", dimensions: dimensions)
+        transactions = Counter(label: "sluice_node_transactions_total", dimensions: dimensions)
     }
 }

@@ -1,0 +1,57 @@
+import Synchronization
+
+/// Random (version 4) UUIDs, lowercase, for the message ids of outputs.
+///
+/// `Envelope.makeMessageID()` goes through Foundation's `UUID()`, which on Linux opens and reads `/dev/urandom`
+/// for every id: about a tenth of a pass-through worker's CPU. This draws them from xoshiro256** seeded once from
+/// the system generator: ids stay unique across processes (256 random seed bits) without a system call each.
+final class MessageIDGenerator: Sendable {
+    private let state: Mutex<(UInt64, UInt64, UInt64, UInt64)>
+
+    init() {
+        var system = SystemRandomNumberGenerator()
+        var seed = (system.next() as UInt64, system.next() as UInt64, system.next() as UInt64, system.next() as UInt64)
+        if seed == (0, 0, 0, 0) { seed.0 = 1 }  // the one state xoshiro cannot leave
+        state = Mutex(seed)
+    }
+
+    /// A new id, as `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`.
+    func next() -> String {
+        let (high, low) = state.withLock { state in (Self.step(&state), Self.step(&state)) }
+        let versioned = (high & ~0xF000) | 0x4000  // version 4
+        let variant = (low & ~(0xC000_0000_0000_0000 as UInt64)) | 0x8000_0000_0000_0000  // RFC 4122 variant
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            let hex = Self.hexDigits
+            var index = 0
+            func put(_ word: UInt64, nibbles: ClosedRange<Int>) {
+                for nibble in nibbles {
+                    if index == 8 || index == 13 || index == 18 || index == 23 {
+                        buffer[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
+                    buffer[index] = hex[Int((word >> UInt64(60 - 4 * nibble)) & 0xF)]
+                    index += 1
+                }
+            }
+            put(versioned, nibbles: 0...15)
+            put(variant, nibbles: 0...15)
+            return index
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func step(_ s: inout (UInt64, UInt64, UInt64, UInt64)) -> UInt64 {
+        let result = rotate(s.1 &* 5, 7) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
+        s.2 ^= t
+        s.3 = rotate(s.3, 45)
+        return result
+    }
+
+    private static func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SluiceKafka
+
+extension SluiceBench {
+    /// `sluice-bench pipeline`: the worker runtime end to end, in real worker processes.
+    ///
+    /// ```
+    /// (a) fresh broker: 3 sluice workers (passthrough) chained  ─┐ same inputs, same reader: throughput,
+    ///     fresh broker: 3 C relays chained through 4 topics      ─┘ p50/p99 latency, worker RSS idle and peak
+    /// (b) fresh broker: 1 sluice worker of a delay node (200 ms, concurrency 256): inputs/s
+    /// ```
+    struct Pipeline: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A 3-hop pipeline of sluice workers beside a C relay chain, a delay node, and worker memory."
+        )
+
+        @OptionGroup var options: BenchOptions
+
+        @Option(help: "Partitions of every topic.")
+        var partitions: Int = 4
+
+        @Option(help: "Inputs sent one by one after the backlog, to measure latency on an idle chain.")
+        var paced: Int = 2_000
+
+        @Option(help: "Paced inputs per second.")
+        var pacedRate: Int = 1_000
+
+        @Option(help: "Inputs of the delay-node benchmark.")
+        var delayCount: Int = 10_000
+
+        @Option(help: "The sluice executable whose `worker` subcommand runs the nodes.")
+        var sluice: String = ".build/release/sluice"
+
+        @Option(help: "The C relay built from Benchmarks/c-relay/relay.c; without it the C column shows n/a.")
+        var cRelay: String?
+
+        func validate() throws {
+            guard partitions > 0, paced > 0, pacedRate > 0, delayCount > 0 else {
+                throw ValidationError("--partitions, --paced, --paced-rate and --delay-count must be positive")
+            }
+            guard options.valueSize >= 64 else { throw ValidationError("--value-size must be at least 64") }
+            guard FileManager.default.isExecutableFile(atPath: sluice) else {
+                throw ValidationError("\(sluice) not found: run `swift build -c release`, or pass --sluice")
+            }
+        }
+
+        /// The worker's consumer default, which `sluice worker` uses; the C relays and the reader get the same.
+        static let fetchWaitMilliseconds = KafkaConsumerConfiguration(
+            client: KafkaClientOptions(brokers: ""), groupID: ""
+        ).fetchWaitMaxMilliseconds
+
+        static let delayMilliseconds = 200
+        static let delayConcurrency = 256
+
+        func run() async throws {
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            let relay = cRelay.flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
+            if let cRelay, relay == nil { progress("note: \(cRelay) is not an executable: C shows n/a") }
+
+            var swiftRuns: [PipelineBenchmark.ChainRun] = []
+            var cRuns: [PipelineBenchmark.ChainRun] = []
+            var delayRuns: [Throughput] = []
+            for round in 1...options.repeats {
+                let swift = try await onFreshBroker(relay) { try await $0.swiftChain() }
+                progress("pipeline #\(round) Swift: \(swift.steady.summary), p50 \(ms(swift.latencies.quantile(0.5)))")
+                swiftRuns.append(swift)
+                if let c = try await onFreshBroker(relay, { try await $0.cChain() }) {
+                    progress("pipeline #\(round) C:     \(c.steady.summary), p50 \(ms(c.latencies.quantile(0.5)))")
+                    cRuns.append(c)
+                }
+                let delay = try await onFreshBroker(relay) {
+                    try await $0.delayNode(
+                        count: delayCount, milliseconds: Self.delayMilliseconds, concurrency: Self.delayConcurrency)
+                }
+                progress("delay #\(round): \(delay.summary)")
+                delayRuns.append(delay)
+            }
+            let report = PipelineReport(
+                swift: Self.median(swiftRuns)!, c: Self.median(cRuns), delay: Throughput.median(delayRuns)!,
+                delayGoal: 0.9 * Double(Self.delayConcurrency) / (Double(Self.delayMilliseconds) / 1000))
+            print(
+                """
+                Sluice workers end to end (one process per node, .build/release) vs librdkafka C relays (relay.c)
+                \(options.count) inputs × \(options.valueSize) B pre-published, \(partitions) partition(s) per \
+                topic, fetch.wait.max.ms=\(Self.fetchWaitMilliseconds), linger.ms=5; a fresh Tansu broker per \
+                measurement; \(options.repeats > 1 ? "median of \(options.repeats)" : "1 run"); latency: \(paced) \
+                inputs at \(pacedRate)/s after the backlog, send → read at the last topic
+
+                \(report.table())
+
+                \(report.goals().joined(separator: "\n"))
+                """)
+        }
+
+        private func onFreshBroker<T>(
+            _ relay: String?, _ body: (PipelineBenchmark) async throws -> T
+        ) async throws -> T {
+            let logger = options.logger("sluice.bench")
+            return try await FreshBroker.with(stateDirectory: options.stateDirectory, logger: logger) { brokers in
+                let benchmark = PipelineBenchmark(
+                    settings: KafkaBenchSettings(
+                        brokers: brokers, count: options.count, valueSize: options.valueSize,
+                        fetchWaitMilliseconds: Self.fetchWaitMilliseconds),
+                    partitions: partitions, paced: paced, pacedRate: pacedRate, sluice: sluice, relay: relay,
+                    workDirectory: options.stateDirectory.appendingPathComponent("pipeline-\(brokers.split(separator: ":").last ?? "")"),
+                    logger: logger, timeLimit: .seconds(60 + options.count / 2_000))
+                return try await body(benchmark)
+            }
+        }
+
+        private static func median(_ runs: [PipelineBenchmark.ChainRun]) -> PipelineBenchmark.ChainRun? {
+            guard !runs.isEmpty else { return nil }
+            return runs.sorted { $0.steady.messagesPerSecond < $1.steady.messagesPerSecond }[(runs.count - 1) / 2]
+        }
+    }
+}
+
+func ms(_ value: Double?) -> String { value.map { Format.fixed($0, 1) + " ms" } ?? "n/a" }

@@ -1,0 +1,74 @@
+/// The table and goal lines `sluice-bench pipeline` prints.
+///
+/// ```
+/// | measurement                              |  Sluice | C relays | Sluice/C | goal           |
+/// |------------------------------------------|--------:|---------:|---------:|---------------:|
+/// | (a) 3 hops: msg/s, first → last output   |  61,234 |   70,345 |     0.87 | ≥ 0.80 × C ✓   |
+/// ```
+struct PipelineReport {
+    var swift: PipelineBenchmark.ChainRun
+    var c: PipelineBenchmark.ChainRun?
+    var delay: Throughput
+    var delayGoal: Double
+
+    static let throughputRatioGoal = 0.8
+    static let idleGoalMB = 50.0
+    static let loadedGoalMB = 150.0
+
+    var ratio: Double? { c.map { swift.steady.messagesPerSecond / $0.steady.messagesPerSecond } }
+
+    func table() -> String {
+        let na = "n/a"
+        func rate(_ run: PipelineBenchmark.ChainRun?, _ key: KeyPath<PipelineBenchmark.ChainRun, Throughput>) -> String {
+            run.map { Format.grouped($0[keyPath: key].messagesPerSecond) } ?? na
+        }
+        func latency(_ run: PipelineBenchmark.ChainRun?, _ fraction: Double) -> String {
+            run.flatMap { $0.latencies.quantile(fraction) }.map { Format.fixed($0, 1) } ?? na
+        }
+        func ratio(_ key: KeyPath<PipelineBenchmark.ChainRun, Throughput>) -> String {
+            c.map { Format.fixed(swift[keyPath: key].messagesPerSecond / $0[keyPath: key].messagesPerSecond, 2) } ?? na
+        }
+        let rows: [[String]] = [
+            [
+                "(a) 3 hops, msg/s, first → last output", rate(swift, \.steady), rate(c, \.steady), ratio(\.steady),
+                "≥ \(Format.fixed(Self.throughputRatioGoal, 2)) × C \(check(self.ratio.map { $0 >= Self.throughputRatioGoal }))",
+            ],
+            [
+                "(a) 3 hops, msg/s, launch → last output", rate(swift, \.fromLaunch), rate(c, \.fromLaunch),
+                ratio(\.fromLaunch), "",
+            ],
+            ["(a) latency p50, ms (paced)", latency(swift, 0.5), latency(c, 0.5), "", ""],
+            ["(a) latency p99, ms (paced)", latency(swift, 0.99), latency(c, 0.99), "", ""],
+            ["(a) duplicates at the last topic", "\(swift.duplicates)", c.map { "\($0.duplicates)" } ?? na, "", ""],
+            [
+                "(b) delay 200 ms × 256, inputs/s", Format.grouped(delay.messagesPerSecond), na, "",
+                "≥ \(Format.grouped(delayGoal)) \(check(delay.messagesPerSecond >= delayGoal))",
+            ],
+            [
+                "(c) RSS idle, largest worker, MB", megabytes(swift.idleRSS), na, "",
+                "≤ \(Format.fixed(Self.idleGoalMB, 0)) \(check(swift.idleRSS.map { mb($0) <= Self.idleGoalMB }))",
+            ],
+            [
+                "(c) RSS peak under (a), largest process, MB", megabytes(swift.peakRSS), megabytes(c?.peakRSS), "",
+                "≤ \(Format.fixed(Self.loadedGoalMB, 0)) \(check(mb(swift.peakRSS) <= Self.loadedGoalMB))",
+            ],
+        ]
+        return MarkdownTable.render(header: ["measurement", "Sluice", "C relays", "Sluice/C", "goal"], rows: rows)
+    }
+
+    func goals() -> [String] {
+        [
+            "Goal (a): Sluice ≥ \(Format.fixed(Self.throughputRatioGoal, 1)) × C throughput (first → last output): "
+                + "\(ratio.map { Format.fixed($0, 2) } ?? "n/a") \(check(ratio.map { $0 >= Self.throughputRatioGoal }))",
+            "Goal (b): delay node ≥ \(Format.grouped(delayGoal)) inputs/s (0.9 × 256 / 0.2 s): "
+                + "\(Format.grouped(delay.messagesPerSecond)) \(check(delay.messagesPerSecond >= delayGoal))",
+            "Goal (c): worker RSS ≤ \(Format.fixed(Self.idleGoalMB, 0)) MB idle: \(megabytes(swift.idleRSS)) MB "
+                + "\(check(swift.idleRSS.map { mb($0) <= Self.idleGoalMB })); ≤ \(Format.fixed(Self.loadedGoalMB, 0)) MB "
+                + "loaded: \(megabytes(swift.peakRSS)) MB \(check(mb(swift.peakRSS) <= Self.loadedGoalMB))",
+        ]
+    }
+
+    private func check(_ met: Bool?) -> String { met.map { $0 ? "✓" : "✗" } ?? "n/a" }
+    private func mb(_ bytes: Int) -> Double { Double(bytes) / 1e6 }
+    private func megabytes(_ bytes: Int?) -> String { bytes.map { Format.fixed(mb($0), 1) } ?? "n/a" }
+}

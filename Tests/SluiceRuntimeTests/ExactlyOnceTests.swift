@@ -1,0 +1,73 @@
+import Foundation
+import SluiceCore
+import SluiceKafka
+import SluiceRuntime
+import SluiceTestSupport
+import Testing
+
+@Suite("Exactly-once worker host against the broker", .serialized, .timeLimit(.minutes(5)))
+struct ExactlyOnceTests {
+    private static func passthrough(partitions: Int) -> (inputs: [InputSpec], nodes: [NodeSpec]) {
+        let node = NodeSpec(
+            name: "pass", kind: .passthrough, inputs: [InputRef(source: "events")], concurrency: 64,
+            delivery: .exactlyOnce)
+        return ([InputSpec(name: "events", partitions: partitions)], [node])
+    }
+
+    @Test func aReadCommittedReaderSeesEveryOutputExactlyOnceAndOffsetsAreCommittedByTheTransactions() async throws {
+        let (inputs, nodes) = Self.passthrough(partitions: 3)
+        try await TestGraph.with(inputs: inputs, nodes: nodes) { graph in
+            let producer = try TestKafka.producer()
+            let reports = try await TestKafka.produce(producer, graph.entryRecords("events", 0..<5_000, keys: 100))
+            await producer.close()
+
+            let worker = RunningWorker(try graph.host("pass"))
+            let outputs = try await TestKafka.read(graph.node("pass").ports[0].topic, count: 5_000)
+            try await worker.stop()
+
+            let numbers = try outputs.map { try $0.outputNumber() }
+            #expect(Set(numbers) == Set(0..<5_000), "nothing lost")
+            #expect(numbers.count == 5_000, "no duplicates")
+            var ends: [TopicPartition: Int64] = [:]
+            for report in reports {
+                let partition = TopicPartition(topic: report.topic, partition: report.partition)
+                ends[partition] = max(ends[partition] ?? 0, report.offset + 1)
+            }
+            let committed = try await TestKafka.admin().committedOffsets(group: graph.node("pass").consumerGroup)
+            #expect(committed == ends)
+        }
+    }
+
+    @Test func aCrashLikeStopThenARestartUnderTheSameInstanceIDLosesNothingAndDuplicatesNothing() async throws {
+        let (inputs, nodes) = Self.passthrough(partitions: 3)
+        let total = 20_000
+        try await TestGraph.with(inputs: inputs, nodes: nodes) { graph in
+            let producer = try TestKafka.producer()
+            try await TestKafka.produce(producer, graph.entryRecords("events", 0..<total, keys: 100))
+            await producer.close()
+            let topic = graph.node("pass").ports[0].topic
+
+            // Cancelled, not shut down gracefully: in-flight and held work is abandoned, an open transaction is
+            // aborted, nothing more is committed.
+            let host = try graph.host("pass", instanceID: "eos-1")
+            let crashing = Task { try await host.run() }
+            let watcher = try TestKafka.consumer()
+            try watcher.subscribe(topics: [topic])
+            let seen = await watcher.collect(2_000, timeout: .seconds(60))
+            await watcher.close()
+            crashing.cancel()
+            try await crashing.value
+            #expect(seen.count == 2_000)
+            let committed = try await TestKafka.admin().committedOffsets(group: graph.node("pass").consumerGroup)
+            #expect(committed.values.reduce(0, +) < Int64(total), "the first host stopped mid-run")
+
+            let restarted = RunningWorker(try graph.host("pass", instanceID: "eos-1"))
+            let outputs = try await TestKafka.read(topic, count: total, quiet: .seconds(3))
+            try await restarted.stop()
+
+            let numbers = try outputs.map { try $0.outputNumber() }
+            #expect(Set(numbers) == Set(0..<total), "nothing lost")
+            #expect(numbers.count == total, "no duplicates")
+        }
+    }
+}
