@@ -307,8 +307,12 @@ private final class BatchReader: @unchecked Sendable {
     deinit { slots.deallocate() }
 
     func read(timeoutMilliseconds: Int32, logger: Logger) -> [KafkaMessage] {
-        let count = rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, slots, capacity)
-        guard count > 0 else { return [] }
+        // Wait (bounded) for the first message only, then take what is already queued without waiting:
+        // asking for a full batch would wait out the whole timeout whenever fewer messages are queued.
+        let first = rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, slots, 1)
+        guard first > 0 else { return [] }
+        let rest = rd_kafka_consume_batch_queue(queue, 0, slots + 1, capacity - 1)
+        let count = first + max(0, rest)
         var batch: [KafkaMessage] = []
         batch.reserveCapacity(count)
         for i in 0..<count {
