@@ -6,7 +6,8 @@
 # The benchmark binary starts a fresh Tansu broker (on a free port) for each measurement and stops it by PID;
 # brokers live in a state directory of their own, and the EXIT trap stops any that are left (Ctrl-C, a crash).
 #
-#   BENCH_COUNT=1000000 make bench-kafka     messages per measurement (default 200000)
+#   BENCH_COUNT=200000 make bench-kafka      messages per measurement (default 1000000 for kafka: a 200,000-message
+#                                            run lasts ~0.2 s and swings by ±40%; 200000 for the pipeline)
 #   BENCH_REPEATS=3 make bench-kafka         measurements per cell; the table shows the median (default 3 for
 #                                            kafka, 1 for pipeline)
 #   SLUICE_BENCH_BIN=.build-bench/release    where sluice-bench and sluice are (default .build/release)
@@ -62,7 +63,7 @@ bench_kafka() {
     local relay=()
     if build_c_relay; then relay=(--c-relay "$RELAY_BIN"); fi
     "$BIN/sluice-bench" kafka \
-        --count "${BENCH_COUNT:-200000}" --repeats "${BENCH_REPEATS:-3}" --state-dir "$STATE" \
+        --count "${BENCH_COUNT:-1000000}" --repeats "${BENCH_REPEATS:-3}" --state-dir "$STATE" \
         --c-tool "$ROOT/.deps/bin/rdkafka_performance" "${relay[@]}" "$@"
 }
 
