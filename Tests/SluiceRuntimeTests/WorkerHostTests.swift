@@ -15,12 +15,15 @@ struct WorkerHostTests {
             let reports = try await TestKafka.produce(producer, graph.entryRecords("events", 0..<10_000, keys: 100))
             await producer.close()
 
-            let worker = RunningWorker(try graph.host("pass"))
+            let host = try graph.host("pass", instanceID: "pass@test-host:1")
+            let worker = RunningWorker(host)
             let outputs = try await TestKafka.read(graph.node("pass").ports[0].topic, count: 10_000)
             try await worker.stop()
 
             let numbers = try outputs.map { try $0.outputNumber() }
             #expect(numbers.count == 10_000)
+            // The default instance id already names the node: the origin does not repeat it.
+            #expect(outputs.first?.header(Envelope.Header.origin)?.stringValue == "pass@test-host:1")
             #expect(Set(numbers) == Set(0..<10_000))
             var ends: [TopicPartition: Int64] = [:]
             for report in reports {

@@ -95,7 +95,7 @@ extension WorkerHost {
         let envelope = Envelope(
             rawPayload: emission.payload, correlationID: input.correlationID, messageID: messageIDs.next(),
             iteration: input.iteration,
-            origin: "\(nodeName)@\(instanceID)", specVersion: specVersion, traceparent: traceparent)
+            origin: origin, specVersion: specVersion, traceparent: traceparent)
         // The port was checked by the context against the spec's ports, which all have a topic.
         let topic = topology.topic(forPort: emission.port) ?? topology.deadLetterTopic
         let encoded = envelope.encode()

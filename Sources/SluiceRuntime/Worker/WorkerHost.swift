@@ -23,8 +23,11 @@ import Tracing
 public final class WorkerHost: Service, Sendable {
     /// The node's name in the graph.
     public let nodeName: String
-    /// This worker's identity (`group.instance.id` and the `node@instance` origin of its outputs).
+    /// This worker's identity (`group.instance.id`, and in ``origin``).
     public let instanceID: String
+    /// The `sluice-origin` of its outputs: `node@instance`, or the instance id alone when it already starts
+    /// with `node@` (as the default `node@host:pid` does).
+    public var origin: String { instanceID.hasPrefix("\(nodeName)@") ? instanceID : "\(nodeName)@\(instanceID)" }
 
     let spec: NodeSpec
     let topology: NodeTopology
