@@ -143,10 +143,7 @@ final class EndToEndGraph: Sendable {
             let records = (chunk..<min(chunk + 2_000, range.upperBound)).map { n in
                 KafkaRecord(topic: topic, key: Array("k\(n % keys)".utf8), value: Array("{\"i\":\(n)\(pad)}".utf8))
             }
-            for report in try await TestKafka.produce(producer, records) {
-                let partition = TopicPartition(topic: report.topic, partition: report.partition)
-                ends[partition] = max(ends[partition] ?? 0, report.offset + 1)
-            }
+            ends.merge(TestKafka.endOffsets(of: try await TestKafka.produce(producer, records)), uniquingKeysWith: max)
         }
         await producer.close()
         return ends

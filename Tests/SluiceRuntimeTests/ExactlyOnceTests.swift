@@ -28,11 +28,7 @@ struct ExactlyOnceTests {
             let numbers = try outputs.map { try $0.outputNumber() }
             #expect(Set(numbers) == Set(0..<5_000), "nothing lost")
             #expect(numbers.count == 5_000, "no duplicates")
-            var ends: [TopicPartition: Int64] = [:]
-            for report in reports {
-                let partition = TopicPartition(topic: report.topic, partition: report.partition)
-                ends[partition] = max(ends[partition] ?? 0, report.offset + 1)
-            }
+            let ends = TestKafka.endOffsets(of: reports)
             let committed = try await TestKafka.admin().committedOffsets(group: graph.node("pass").consumerGroup)
             #expect(committed == ends)
         }

@@ -25,11 +25,7 @@ struct WorkerHostTests {
             // The default instance id already names the node: the origin does not repeat it.
             #expect(outputs.first?.header(Envelope.Header.origin)?.stringValue == "pass@test-host:1")
             #expect(Set(numbers) == Set(0..<10_000))
-            var ends: [TopicPartition: Int64] = [:]
-            for report in reports {
-                let partition = TopicPartition(topic: report.topic, partition: report.partition)
-                ends[partition] = max(ends[partition] ?? 0, report.offset + 1)
-            }
+            let ends = TestKafka.endOffsets(of: reports)
             let committed = try await TestKafka.admin().committedOffsets(group: graph.node("pass").consumerGroup)
             #expect(committed == ends)
         }

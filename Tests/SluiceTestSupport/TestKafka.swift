@@ -95,6 +95,16 @@ public enum TestKafka {
         return try reports.withLock { $0 }.map { try $0.get() }
     }
 
+    /// Per partition, the offset after the last delivered record: what a consumer that processed them all commits.
+    public static func endOffsets(of reports: some Sequence<DeliveryReport>) -> [TopicPartition: Int64] {
+        var ends: [TopicPartition: Int64] = [:]
+        for report in reports {
+            let partition = TopicPartition(topic: report.topic, partition: report.partition)
+            ends[partition] = max(ends[partition] ?? 0, report.offset + 1)
+        }
+        return ends
+    }
+
     /// Reads `topic` from the beginning in a fresh group: `count` messages, then waits `quiet` for any extra.
     public static func read(
         _ topic: String, count: Int, timeout: Duration = .seconds(60), quiet: Duration = .seconds(2)
