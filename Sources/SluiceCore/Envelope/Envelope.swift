@@ -101,8 +101,10 @@ public struct Envelope: Sendable, Hashable {
         return EncodedRecord(key: Array(correlationID.utf8), value: payload, headers: headers)
     }
 
-    /// A fresh message id (a lowercase UUID).
-    public static func makeMessageID() -> String { UUID().uuidString.lowercased() }
+    /// A fresh message id (a lowercase version-4 UUID), without a system call.
+    public static func makeMessageID() -> String { messageIDs.next() }
+
+    private static let messageIDs = MessageIDGenerator()
 
     /// Milliseconds since the Unix epoch.
     public static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }

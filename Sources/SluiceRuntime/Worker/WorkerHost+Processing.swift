@@ -93,7 +93,7 @@ extension WorkerHost {
     /// The record for one emitted output: same correlation id and iteration as the input, this worker as origin.
     private func output(_ input: NodeInput, emission: NodeContext.Emission, traceparent: String?) -> KafkaRecord {
         let envelope = Envelope(
-            rawPayload: emission.payload, correlationID: input.correlationID, messageID: messageIDs.next(),
+            rawPayload: emission.payload, correlationID: input.correlationID,
             iteration: input.iteration,
             origin: origin, specVersion: specVersion, traceparent: traceparent)
         // The port was checked by the context against the spec's ports, which all have a topic.

@@ -46,7 +46,6 @@ public final class WorkerHost: Service, Sendable {
     let transactionLock = AsyncLock()
     let control = Mutex(Control())
     let metrics: HostMetrics
-    let messageIDs = MessageIDGenerator()
     /// Whether a tracer was bootstrapped: without one, inputs skip the span (and its cost) and outputs keep the
     /// input's trace context.
     let tracing = !(InstrumentationSystem.tracer is NoOpTracer)

@@ -1,10 +1,10 @@
 import Synchronization
 
-/// Random (version 4) UUIDs, lowercase, for the message ids of outputs.
+/// Random (version 4) UUIDs, lowercase: the message ids behind ``Envelope/makeMessageID()``.
 ///
-/// `Envelope.makeMessageID()` goes through Foundation's `UUID()`, which on Linux opens and reads `/dev/urandom`
-/// for every id: about a tenth of a pass-through worker's CPU. This draws them from xoshiro256** seeded once from
-/// the system generator: ids stay unique across processes (256 random seed bits) without a system call each.
+/// Foundation's `UUID()` opens and reads `/dev/urandom` for every id on Linux: about a tenth of a pass-through
+/// worker's CPU. This draws them from xoshiro256** seeded once from the system generator: ids stay unique
+/// across processes (256 random seed bits) without a system call each.
 final class MessageIDGenerator: Sendable {
     private let state: Mutex<(UInt64, UInt64, UInt64, UInt64)>
 
