@@ -82,6 +82,7 @@ what=$1
 shift
 case $what in
     kafka) bench_kafka "$@" ;;
-    pipeline | all) bench_pipeline "$@" ;;
+    pipeline) bench_pipeline "$@" ;;
+    all) bench_kafka && bench_pipeline ;;
     *) usage ;;
 esac
