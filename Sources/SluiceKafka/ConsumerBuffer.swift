@@ -77,21 +77,15 @@ struct ConsumerBuffer {
         return .pause(assignment.subtracting(userPaused))
     }
 
-    /// Takes the oldest buffered batch (at most `max` messages of it) for the reader, resuming fetching
-    /// once the buffer is half drained.
-    mutating func next(max: Int = .max) -> NextAction {
+    /// Takes the oldest buffered batch for the reader, resuming fetching once the buffer is half drained.
+    mutating func next() -> NextAction {
         guard head < batches.count else { return isFinished ? .finished : .wait }
-        var taken = batches[head]
-        if taken.count > max {
-            batches[head] = Array(taken[max...])
-            taken = Array(taken[..<max])
-        } else {
-            batches[head] = []
-            head += 1
-            if head >= 64, head * 2 >= batches.count {
-                batches.removeFirst(head)
-                head = 0
-            }
+        let taken = batches[head]
+        batches[head] = []
+        head += 1
+        if head >= 64, head * 2 >= batches.count {
+            batches.removeFirst(head)
+            head = 0
         }
         count -= taken.count
         guard isFlowPaused, count <= capacity / 2 else { return .deliver(taken, .none) }
@@ -121,7 +115,7 @@ struct ConsumerBuffer {
 
     /// Drops buffered messages of these partitions (after a seek, or when they are revoked). If that drains a
     /// flow-paused buffer, fetching resumes here: the reader may be waiting on an empty buffer, and no
-    /// ``next(max:)`` would ever resume it.
+    /// ``next()`` would ever resume it.
     mutating func discardBuffered(_ partitions: Set<TopicPartition>) -> FlowAction {
         if batches[head...].contains(where: { $0.contains { partitions.contains($0.topicPartition) } }) {
             batches = batches[head...].map { $0.filter { !partitions.contains($0.topicPartition) } }.filter { !$0.isEmpty }

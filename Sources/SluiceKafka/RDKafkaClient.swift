@@ -18,8 +18,6 @@ final class RDKafkaClient: @unchecked Sendable {
     /// Swift state reachable from C callbacks via `rd_kafka_opaque`.
     final class CallbackContext: @unchecked Sendable {
         let logger: Logger
-        /// Set once before the handle exists; called on the producer's poll thread.
-        var onDelivery: ((UnsafePointer<rd_kafka_message_t>) -> Void)?
         /// Set once before the handle exists; called on the consumer's poll thread.
         var onRebalance: ((OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Void)?
 

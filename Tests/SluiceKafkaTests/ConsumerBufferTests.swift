@@ -74,16 +74,17 @@ struct ConsumerBufferTests {
         #expect(buffer.assign([p1]) == .pause([p1]))
     }
 
-    @Test func readersTakeChunksInOrder() {
+    @Test func readersTakeWholeFetchedBatchesInOrder() {
         var buffer = ConsumerBuffer(capacity: 10)
         _ = buffer.assign([p0])
-        buffer.append((0..<5).map { message(p0, $0) })
-        guard case .deliver(let first, _) = buffer.next(max: 3), case .deliver(let rest, _) = buffer.next(max: 3) else {
-            Issue.record("expected two chunks"); return
+        buffer.append((0..<3).map { message(p0, $0) })
+        buffer.append((3..<5).map { message(p0, $0) })
+        guard case .deliver(let first, _) = buffer.next(), case .deliver(let rest, _) = buffer.next() else {
+            Issue.record("expected two batches"); return
         }
         #expect(first.map(\.offset) == [0, 1, 2])
         #expect(rest.map(\.offset) == [3, 4])
-        guard case .wait = buffer.next(max: 3) else { Issue.record("expected to wait"); return }
+        guard case .wait = buffer.next() else { Issue.record("expected to wait"); return }
     }
 
     @Test func finishDeliversWhatIsBufferedThenEnds() {
