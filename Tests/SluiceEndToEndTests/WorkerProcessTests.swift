@@ -63,25 +63,14 @@ extension EndToEndTests {
 
         @Test func aWorkerKilledWithSIGKILLMidRunLosesNothingAndItsDuplicatesAreCounted() async throws {
             try await EndToEndGraph.with(spec: Self.slowMiddle) { graph in
-                try graph.startWorker("parse")
-                let victim = try graph.startWorker("slow")
-                try graph.startWorker("slow")
-                try graph.startWorker("store")
-                try await graph.publish("events", 0..<6_000)
-
-                let seen = try await waitForOutputs(1_500, on: graph.outputTopic(of: "store"))
-                graph.expect(seen >= 1_500, "only \(seen) output(s) arrived before the kill")
+                let victim = try await startSlowLineAndWaitMidRun(graph, before: "the kill")
                 let status = await victim.stop(.sigkill)
                 graph.expect(
                     status == WorkerProcess.Signal.sigkill.rawValue, "the victim died of SIGKILL (\(status ?? -1))")
 
                 // The survivor takes the victim's partitions once the broker drops it from the group (session timeout)
                 // and resumes from the last commit: at-least-once, so duplicates are allowed and reported.
-                let outputs = try Arrivals(
-                    await TestKafka.read(
-                        graph.outputTopic(of: "store"), count: 6_000, timeout: .seconds(90), quiet: .seconds(2)))
-                let missing = outputs.missing(from: 0..<6_000)
-                graph.expect(missing.isEmpty, "\(missing.count) input(s) lost, first \(missing.prefix(10))")
+                let outputs = try await readAllOutputsExpectingNoLoss(graph)
                 print(
                     "SIGKILL mid-run: \(outputs.numbers.count) outputs for 6000 inputs, \(outputs.duplicates) duplicate(s)"
                 )
@@ -90,26 +79,38 @@ extension EndToEndTests {
 
         @Test func aWorkerStoppedWithSIGTERMMidRunAndReplacedDuplicatesNothing() async throws {
             try await EndToEndGraph.with(spec: Self.slowMiddle) { graph in
-                try graph.startWorker("parse")
-                let stopped = try graph.startWorker("slow")
-                try graph.startWorker("slow")
-                try graph.startWorker("store")
-                try await graph.publish("events", 0..<6_000)
-
-                let seen = try await waitForOutputs(1_500, on: graph.outputTopic(of: "store"))
-                graph.expect(seen >= 1_500, "only \(seen) output(s) arrived before the stop")
+                let stopped = try await startSlowLineAndWaitMidRun(graph, before: "the stop")
                 let status = await stopped.stop(.sigterm)
                 graph.expect(
                     status == 0, "SIGTERM drains, commits and exits 0 (\(status.map(String.init) ?? "killed"))")
                 try graph.startWorker("slow", instance: "slow-replacement")
 
-                let outputs = try Arrivals(
-                    await TestKafka.read(
-                        graph.outputTopic(of: "store"), count: 6_000, timeout: .seconds(90), quiet: .seconds(2)))
-                let missing = outputs.missing(from: 0..<6_000)
-                graph.expect(missing.isEmpty, "\(missing.count) input(s) lost, first \(missing.prefix(10))")
+                let outputs = try await readAllOutputsExpectingNoLoss(graph)
                 graph.expect(outputs.duplicates == 0, "\(outputs.duplicates) duplicate(s) after a graceful stop")
             }
+        }
+
+        /// Starts the slow line (two `slow` workers), publishes 6,000 inputs and waits until 1,500 outputs arrived;
+        /// returns one of the `slow` workers, for the test to stop.
+        func startSlowLineAndWaitMidRun(_ graph: EndToEndGraph, before event: String) async throws -> WorkerProcess {
+            try graph.startWorker("parse")
+            let target = try graph.startWorker("slow")
+            try graph.startWorker("slow")
+            try graph.startWorker("store")
+            try await graph.publish("events", 0..<6_000)
+            let seen = try await waitForOutputs(1_500, on: graph.outputTopic(of: "store"))
+            graph.expect(seen >= 1_500, "only \(seen) output(s) arrived before \(event)")
+            return target
+        }
+
+        /// Reads the 6,000 outputs of the slow line (90 s at most) and expects every input among them.
+        func readAllOutputsExpectingNoLoss(_ graph: EndToEndGraph) async throws -> Arrivals {
+            let outputs = try Arrivals(
+                await TestKafka.read(
+                    graph.outputTopic(of: "store"), count: 6_000, timeout: .seconds(90), quiet: .seconds(2)))
+            let missing = outputs.missing(from: 0..<6_000)
+            graph.expect(missing.isEmpty, "\(missing.count) input(s) lost, first \(missing.prefix(10))")
+            return outputs
         }
 
         /// Watches `topic` from the beginning until `count` messages arrived (or 60 s passed); returns how many did.
