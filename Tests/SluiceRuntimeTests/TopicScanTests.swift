@@ -2,8 +2,8 @@ import SluiceKafka
 import SluiceRuntime
 import Testing
 
-@Suite("Dead-letter scan and records (no broker)")
-struct DeadLetterScanTests {
+@Suite("Topic scan and dead-letter records (no broker)")
+struct TopicScanTests {
     let p0 = TopicPartition(topic: "dlq", partition: 0)
     let p1 = TopicPartition(topic: "dlq", partition: 1)
 
@@ -14,14 +14,14 @@ struct DeadLetterScanTests {
     }
 
     @Test func partitionsAlreadyAtTheirEndAreNotReadAndAnEmptyScanIsDoneAtOnce() {
-        let scan = DeadLetterScan(start: [p0: 5, p1: 0], ends: [p0: 5, p1: 0])
+        let scan = TopicScan(start: [p0: 5, p1: 0], ends: [p0: 5, p1: 0])
         #expect(scan.positions.isEmpty)
         #expect(scan.isDone())
     }
 
     @Test func theScanWaitsAQuietPeriodAfterReachingEveryEndForTheRestOfTansusLastBatch() {
         let start = ContinuousClock.now
-        var scan = DeadLetterScan(
+        var scan = TopicScan(
             start: [p0: 0, p1: 2], ends: [p0: 2, p1: 3], quietPeriod: .milliseconds(300), now: start)
         #expect(scan.positions == [p0: 0, p1: 2])
         let took1 = scan.take(message(p0, 0), now: start)
@@ -38,12 +38,12 @@ struct DeadLetterScanTests {
         let took5 = scan.take(message(p0, 2), now: start + .milliseconds(100))
         #expect(took5)
         #expect(scan.isDone(now: start + .milliseconds(300)))
-        #expect(scan.letters.map(\.offset) == [0, 2, 1, 2])
+        #expect(scan.messages.map(\.offset) == [0, 2, 1, 2])
         #expect(scan.positions == [p0: 3, p1: 3])
     }
 
     @Test func theLimitStopsTheScanAndPositionsStopAtTheLastRecordTaken() {
-        var scan = DeadLetterScan(start: [p0: 0], ends: [p0: 10], limit: 2)
+        var scan = TopicScan(start: [p0: 0], ends: [p0: 10], limit: 2)
         let took6 = scan.take(message(p0, 0))
         #expect(took6)
         let took7 = scan.take(message(p0, 1))

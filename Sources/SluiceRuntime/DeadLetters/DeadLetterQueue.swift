@@ -117,57 +117,18 @@ public struct DeadLetterQueue: Sendable {
         return try KafkaConsumer(configuration: configuration, logger: logger)
     }
 
-    /// Reads every partition of the topic from `from` (else its first offset) to its current end.
+    /// The dead letters of the topic from `from` (else its first offset) to its current end.
     private func read(_ consumer: KafkaConsumer, from: [TopicPartition: Int64], limit: Int?) async throws
-        -> DeadLetterScan
+        -> (letters: [DeadLetter], positions: [TopicPartition: Int64])
     {
-        let admin = try KafkaAdmin(options: client, logger: logger)
-        guard let described = try await admin.describeTopics([topic])[topic] else {
+        guard
+            let scan = try await TopicScan.read(
+                topic, consumer: consumer, client: client, logger: logger, from: from, limit: limit, timeout: readTimeout)
+        else {
             throw NodeError(code: .unknownNode, message: "no dead-letter topic \(topic): is the graph deployed?")
         }
-        var start: [TopicPartition: Int64] = [:]
-        var ends: [TopicPartition: Int64] = [:]
-        for index in 0..<described.partitions {
-            let partition = TopicPartition(topic: topic, partition: index)
-            let (low, high) = try await admin.watermarks(of: partition)
-            start[partition] = max(low, from[partition] ?? low)
-            ends[partition] = high
-        }
-        let state = ScanState(DeadLetterScan(start: start, ends: ends, limit: limit))
-        let positions = state.withLock { $0.positions }
-        guard !state.withLock({ $0.isDone() }) else { return state.withLock { $0 } }
-
-        try consumer.assign(positions)
-        let clock = ContinuousClock()
-        let deadline = clock.now + readTimeout
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await message in consumer.messages {
-                    guard state.withLock({ $0.take(message) }) else { break }
-                }
-            }
-            while clock.now < deadline, !state.withLock({ $0.isDone() }) {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            group.cancelAll()  // ends the message sequence
-        }
-        let scan = state.withLock { $0 }
-        guard scan.reachedEnds || scan.isLimitReached else {
-            throw KafkaError(
-                code: .timedOut,
-                message: "reading \(topic) did not reach its end within \(readTimeout) (\(scan.letters.count) read)")
-        }
-        return scan
+        return (scan.messages.map(DeadLetter.init), scan.positions)
     }
-}
-
-/// The scan, shared by the reading task and the task that watches for its end.
-private final class ScanState: Sendable {
-    private let scan: Mutex<DeadLetterScan>
-
-    init(_ scan: DeadLetterScan) { self.scan = Mutex(scan) }
-
-    func withLock<T>(_ body: (inout DeadLetterScan) -> T) -> T { scan.withLock { body(&$0) } }
 }
 
 /// What ``DeadLetterQueue/replay(limit:)`` did.

@@ -25,49 +25,32 @@ public struct GraphRegistry: Sendable {
 
     /// The latest record of every graph still deployed, keyed by graph name.
     public func deployedGraphs(timeout: Duration = .seconds(10)) async throws -> [String: DeployedGraph] {
-        let admin = try KafkaAdmin(options: KafkaClientOptions(brokers: brokers, clientID: "sluice-registry"), logger: logger)
-        guard let description = try await admin.describeTopics([Self.topic], timeout: timeout)[Self.topic] else { return [:] }
-        let partitions = (0..<description.partitions).map { TopicPartition(topic: Self.topic, partition: $0) }
-        var ends: [TopicPartition: Int64] = [:]
-        for partition in partitions {
-            let (low, high) = try await admin.watermarks(of: partition, timeout: timeout)
-            if high > low { ends[partition] = high }
-        }
-        guard !ends.isEmpty else { return [:] }
-
+        let client = KafkaClientOptions(brokers: brokers, clientID: "sluice-registry")
         let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(client: KafkaClientOptions(brokers: brokers), groupID: "sluice-registry-reader"),
-            logger: logger)
-        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, KafkaOffset.beginning) }))
-        let reading = Task { [ends] in
-            var graphs: [String: DeployedGraph] = [:]
-            var remaining = ends
-            let decoder = JSONDecoder()
-            for await message in consumer.messages {
-                if let key = message.key.map({ String(decoding: $0, as: UTF8.self) }) {
-                    if message.isTombstone {
-                        graphs[key] = nil
-                    } else {
-                        do {
-                            graphs[key] = try decoder.decode(DeployedGraph.self, from: Data(message.value))
-                        } catch {
-                            logger.warning("unreadable record for graph '\(key)' in \(Self.topic) at offset \(message.offset): \(error)")
-                        }
-                    }
-                }
-                if let end = remaining[message.topicPartition], message.offset + 1 >= end { remaining[message.topicPartition] = nil }
-                if remaining.isEmpty { break }
-            }
-            return graphs
+            configuration: KafkaConsumerConfiguration(client: client, groupID: "sluice-registry-reader"), logger: logger)
+        let scan: TopicScan?
+        do {
+            scan = try await TopicScan.read(Self.topic, consumer: consumer, client: client, logger: logger, timeout: timeout)
+        } catch {
+            await consumer.close()
+            throw error
         }
-        let timer = Task {
-            try await Task.sleep(for: timeout)
-            reading.cancel()
-        }
-        let result = await reading.value
-        timer.cancel()
         await consumer.close()
-        return result
+        var graphs: [String: DeployedGraph] = [:]
+        let decoder = JSONDecoder()
+        for message in scan?.messages ?? [] {
+            guard let key = message.key.map({ String(decoding: $0, as: UTF8.self) }) else { continue }
+            guard !message.isTombstone else {
+                graphs[key] = nil
+                continue
+            }
+            do {
+                graphs[key] = try decoder.decode(DeployedGraph.self, from: Data(message.value))
+            } catch {
+                logger.warning("unreadable record for graph '\(key)' in \(Self.topic) at offset \(message.offset): \(error)")
+            }
+        }
+        return graphs
     }
 
     /// Records `spec` as the deployed version of its graph.
