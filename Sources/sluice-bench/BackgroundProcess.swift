@@ -47,6 +47,9 @@ final class BackgroundProcess: @unchecked Sendable {
         return kilobytes * 1024
     }
 
+    /// CPU time used so far (user + system), in seconds; `nil` once the process is gone.
+    var cpuSeconds: Double? { ProcessCPU.seconds(pid: pid) }
+
     /// The log so far.
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
@@ -104,5 +107,21 @@ enum PeakMemory {
             } while !Task.isCancelled
             return peaks
         }
+    }
+}
+
+/// CPU time of a process from `/proc/PID/stat`.
+enum ProcessCPU {
+    private static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    /// User plus system time of `pid`, in seconds; `nil` when the process is gone or there is no `/proc`.
+    static func seconds(pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let afterName = stat.lastIndex(of: ")")
+        else { return nil }
+        // Fields after "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: afterName)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / ticksPerSecond
     }
 }

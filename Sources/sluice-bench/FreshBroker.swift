@@ -13,14 +13,14 @@ import SluiceKafka
 /// Tansu's CPU per fetch grows with the size of the partition it reads, so a measurement that inherited the
 /// previous one's topics would be slower for a reason that is not its own.
 enum FreshBroker {
-    /// Starts a broker, runs `body` with its address, and stops the broker however `body` ends.
+    /// Starts a broker, runs `body` with its address and PID, and stops the broker however `body` ends.
     static func with<T>(
-        stateDirectory: URL, logger: Logger, _ body: (String) async throws -> T
+        stateDirectory: URL, logger: Logger, _ body: (_ address: String, _ pid: Int32) async throws -> T
     ) async throws -> T {
         let broker = LocalBroker(port: try freePort(), stateDirectory: stateDirectory)
-        try await broker.start(logger: logger)
+        let pid = try await broker.start(logger: logger)
         do {
-            let result = try await body(broker.address)
+            let result = try await body(broker.address, pid)
             broker.stop()
             return result
         } catch {

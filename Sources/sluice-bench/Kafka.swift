@@ -119,7 +119,7 @@ extension SluiceBench {
             _ benchmark: Benchmark, _ body: (KafkaBenchSettings, Logger) async throws -> T
         ) async throws -> T {
             let logger = options.logger("sluice.bench")
-            return try await FreshBroker.with(stateDirectory: options.stateDirectory, logger: logger) { brokers in
+            return try await FreshBroker.with(stateDirectory: options.stateDirectory, logger: logger) { brokers, _ in
                 let settings = KafkaBenchSettings(
                     brokers: brokers, count: options.count, valueSize: options.valueSize,
                     fetchWaitMilliseconds: fetchWaitMs)

@@ -36,9 +36,15 @@ extension SluiceBench {
         @Option(help: "The C relay built from Benchmarks/c-relay/relay.c; without it the C column shows n/a.")
         var cRelay: String?
 
+        @Option(help: "Nodes in each chain of (a); the goal is stated for 3.")
+        var hops: Int = 3
+
+        @Flag(help: "Measure only the Sluice chain of (a): a quicker loop while profiling the worker.")
+        var swiftChainOnly = false
+
         func validate() throws {
-            guard partitions > 0, paced > 0, pacedRate > 0, delayCount > 0 else {
-                throw ValidationError("--partitions, --paced, --paced-rate and --delay-count must be positive")
+            guard partitions > 0, hops > 0, paced > 0, pacedRate > 0, delayCount > 0 else {
+                throw ValidationError("--partitions, --hops, --paced, --paced-rate and --delay-count must be positive")
             }
             guard options.valueSize >= 64 else { throw ValidationError("--value-size must be at least 64") }
             guard FileManager.default.isExecutableFile(atPath: sluice) else {
@@ -66,6 +72,7 @@ extension SluiceBench {
                 let swift = try await onFreshBroker(relay) { try await $0.swiftChain() }
                 progress("pipeline #\(round) Swift: \(swift.steady.summary), p50 \(ms(swift.latencies.quantile(0.5)))")
                 swiftRuns.append(swift)
+                if swiftChainOnly { continue }
                 if let c = try await onFreshBroker(relay, { try await $0.cChain() }) {
                     progress("pipeline #\(round) C:     \(c.steady.summary), p50 \(ms(c.latencies.quantile(0.5)))")
                     cRuns.append(c)
@@ -78,8 +85,8 @@ extension SluiceBench {
                 delayRuns.append(delay)
             }
             let report = PipelineReport(
-                swift: Self.median(swiftRuns)!, c: Self.median(cRuns), delay: Throughput.median(delayRuns)!,
-                delayGoal: 0.9 * Double(Self.delayConcurrency) / (Double(Self.delayMilliseconds) / 1000))
+                swift: Self.median(swiftRuns)!, c: Self.median(cRuns), delay: Throughput.median(delayRuns),
+                delayGoal: 0.9 * Double(Self.delayConcurrency) / (Double(Self.delayMilliseconds) / 1000), hops: hops)
             print(
                 """
                 Sluice workers end to end (one process per node, .build/release) vs librdkafka C relays (relay.c)
@@ -98,12 +105,12 @@ extension SluiceBench {
             _ relay: String?, _ body: (PipelineBenchmark) async throws -> T
         ) async throws -> T {
             let logger = options.logger("sluice.bench")
-            return try await FreshBroker.with(stateDirectory: options.stateDirectory, logger: logger) { brokers in
+            return try await FreshBroker.with(stateDirectory: options.stateDirectory, logger: logger) { brokers, brokerPID in
                 let benchmark = PipelineBenchmark(
                     settings: KafkaBenchSettings(
                         brokers: brokers, count: options.count, valueSize: options.valueSize,
                         fetchWaitMilliseconds: Self.fetchWaitMilliseconds),
-                    partitions: partitions, paced: paced, pacedRate: pacedRate, sluice: sluice, relay: relay,
+                    brokerPID: brokerPID, partitions: partitions, hops: hops, paced: paced, pacedRate: pacedRate, sluice: sluice, relay: relay,
                     workDirectory: options.stateDirectory.appendingPathComponent("pipeline-\(brokers.split(separator: ":").last ?? "")"),
                     logger: logger, timeLimit: .seconds(60 + options.count / 2_000))
                 return try await body(benchmark)

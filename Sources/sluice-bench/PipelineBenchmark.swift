@@ -14,7 +14,11 @@ import SluiceKafka
 /// `pacedRate` per second to measure end-to-end latency on an idle chain (a backlog's latency is its queueing).
 struct PipelineBenchmark: Sendable {
     var settings: KafkaBenchSettings
+    /// The broker's process, whose CPU time is measured too.
+    var brokerPID: Int32
     var partitions: Int
+    /// Nodes (and C relays) in each chain: 3 for the table's goal.
+    var hops: Int
     var paced: Int
     var pacedRate: Int
     var sluice: String
@@ -37,12 +41,16 @@ struct PipelineBenchmark: Sendable {
         /// The largest RSS of the chain's processes idle (assigned, nothing to read), bytes; Swift only.
         var idleRSS: Int?
         var duplicates: Int
+        /// CPU time per backlog message, µs, launch → backlog through: each hop's process (summed over hops),
+        /// and the broker.
+        var processCPU: Double
+        var brokerCPU: Double
     }
 
     // MARK: - (a) 3-hop chains
 
     func swiftChain() async throws -> ChainRun {
-        let nodes = ["a", "b", "c"]
+        let nodes = (0..<hops).map { "n\($0 + 1)" }
         let spec = GraphSpec(
             graph: "bench", version: 1, inputs: [InputSpec(name: "events", partitions: partitions)],
             nodes: zip(nodes, ["events"] + nodes.dropLast()).map { name, source in
@@ -69,7 +77,9 @@ struct PipelineBenchmark: Sendable {
         try await stopAll(workers, expectSuccess: true)
 
         let entry = TopicName.entry(graph: spec.graph, input: "events")
-        guard let last = topology.node(named: "c")?.ports.first?.topic else { throw BenchError("node c has no output") }
+        guard let last = topology.node(named: nodes[hops - 1])?.ports.first?.topic else {
+            throw BenchError("the last node has no output")
+        }
         var run = try await measureChain(from: entry, to: last) {
             workers = try nodes.map { try start("worker-\($0)", sluice, ["worker"] + arguments($0)) }
             return workers
@@ -82,12 +92,12 @@ struct PipelineBenchmark: Sendable {
     /// The same chain of C relays (`Benchmarks/c-relay/relay.c`); `nil` without the binary.
     func cChain() async throws -> ChainRun? {
         guard let relay else { return nil }
-        let topics = (0...3).map { "c\($0)" }
+        let topics = (0...hops).map { "c\($0)" }
         let admin = try KafkaAdmin(options: settings.client, logger: logger)
         try await admin.createTopics(topics.map { NewTopic(name: $0, partitions: Int32(partitions)) })
         var relays: [BackgroundProcess] = []
-        let run = try await measureChain(from: topics[0], to: topics[3]) {
-            relays = try (0..<3).map { hop in
+        let run = try await measureChain(from: topics[0], to: topics[hops]) {
+            relays = try (0..<hops).map { hop in
                 try start(
                     "relay-\(hop + 1)", relay,
                     [
@@ -115,6 +125,7 @@ struct PipelineBenchmark: Sendable {
         let reading = Task { [settings, paced] in try await reader.read(backlog: settings.count, paced: paced) }
 
         let launched = ContinuousClock.now
+        let brokerCPUAtLaunch = ProcessCPU.seconds(pid: brokerPID) ?? 0
         let processes: [BackgroundProcess]
         do {
             processes = try launch()
@@ -127,6 +138,9 @@ struct PipelineBenchmark: Sendable {
             try await waitUntil(timeout: timeLimit, "the backlog through the chain", processes) {
                 reader.backlogCount >= settings.count
             }
+            let perMessage = 1e6 / Double(settings.count)
+            let processCPU = processes.compactMap(\.cpuSeconds).reduce(0, +) * perMessage
+            let brokerCPU = ((ProcessCPU.seconds(pid: brokerPID) ?? 0) - brokerCPUAtLaunch) * perMessage
             try await publishPaced(to: entry, producer: producer)
             let result = try await withTimeout(.seconds(60), "the paced inputs through the chain") {
                 try await reading.value
@@ -141,7 +155,7 @@ struct PipelineBenchmark: Sendable {
                 fromLaunch: Throughput(
                     messages: settings.count, bytes: bytes, seconds: (result.lastBacklog - launched).seconds),
                 latencies: result.latencies, peakRSS: peaks.values.max() ?? 0, idleRSS: nil,
-                duplicates: result.duplicates)
+                duplicates: result.duplicates, processCPU: processCPU, brokerCPU: brokerCPU)
         } catch {
             reading.cancel()
             sampler.cancel()
@@ -224,13 +238,20 @@ struct PipelineBenchmark: Sendable {
     private func publish(_ numbers: Range<Int>, to topic: String, producer: KafkaProducer) async throws {
         let tally = DeliveryTally(expected: numbers.count)
         for number in numbers {
-            let value = ChainPayload.make(number: number, sentAt: ChainPayload.now, size: settings.valueSize)
-            try await producer.produce(
-                KafkaRecord(topic: topic, key: Array("k\(number % 1024)".utf8), value: value)
-            ) { tally.record($0) }
+            try await producer.produce(input(number, to: topic)) { tally.record($0) }
         }
         try await producer.flush(timeout: .seconds(120))
         try tally.check("publishing \(numbers.count) inputs to \(topic)")
+    }
+
+    /// Input `number`, stamped now, as `sluice publish` writes it: an envelope whose key is the correlation id (one of
+    /// 1,024), with its headers. Both chains carry these same records on every edge.
+    private func input(_ number: Int, to topic: String) -> KafkaRecord {
+        let value = ChainPayload.make(number: number, sentAt: ChainPayload.now, size: settings.valueSize)
+        let encoded = Envelope(rawPayload: value, correlationID: "k\(number % 1024)", specVersion: 1).encode()
+        return KafkaRecord(
+            topic: topic, key: encoded.key, value: encoded.value,
+            headers: encoded.headers.map { KafkaHeader(name: $0.name, value: $0.value) })
     }
 
     /// Sends the paced inputs (numbers after the backlog), each stamped when it is sent.
@@ -239,9 +260,7 @@ struct PipelineBenchmark: Sendable {
         for index in 0..<paced {
             let due = start + .nanoseconds(Int64(index) * 1_000_000_000 / Int64(pacedRate))
             if due > .now { try await Task.sleep(until: due) }
-            let number = settings.count + index
-            let value = ChainPayload.make(number: number, sentAt: ChainPayload.now, size: settings.valueSize)
-            try await producer.produce(KafkaRecord(topic: topic, key: Array("k\(number % 1024)".utf8), value: value))
+            try await producer.produce(input(settings.count + index, to: topic))
         }
         try await producer.flush()
     }

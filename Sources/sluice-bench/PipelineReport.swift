@@ -8,8 +8,10 @@
 struct PipelineReport {
     var swift: PipelineBenchmark.ChainRun
     var c: PipelineBenchmark.ChainRun?
-    var delay: Throughput
+    /// `nil` when only the Sluice chain was measured.
+    var delay: Throughput?
     var delayGoal: Double
+    var hops: Int
 
     static let throughputRatioGoal = 0.8
     static let idleGoalMB = 50.0
@@ -25,24 +27,29 @@ struct PipelineReport {
         func latency(_ run: PipelineBenchmark.ChainRun?, _ fraction: Double) -> String {
             run.flatMap { $0.latencies.quantile(fraction) }.map { Format.fixed($0, 1) } ?? na
         }
+        func cpu(_ run: PipelineBenchmark.ChainRun?, _ key: KeyPath<PipelineBenchmark.ChainRun, Double>) -> String {
+            run.map { Format.fixed($0[keyPath: key], 1) } ?? na
+        }
         func ratio(_ key: KeyPath<PipelineBenchmark.ChainRun, Throughput>) -> String {
             c.map { Format.fixed(swift[keyPath: key].messagesPerSecond / $0[keyPath: key].messagesPerSecond, 2) } ?? na
         }
         let rows: [[String]] = [
             [
-                "(a) 3 hops, msg/s, first → last output", rate(swift, \.steady), rate(c, \.steady), ratio(\.steady),
+                "(a) \(hops) hops, msg/s, first → last output", rate(swift, \.steady), rate(c, \.steady), ratio(\.steady),
                 "≥ \(Format.fixed(Self.throughputRatioGoal, 2)) × C \(check(self.ratio.map { $0 >= Self.throughputRatioGoal }))",
             ],
             [
-                "(a) 3 hops, msg/s, launch → last output", rate(swift, \.fromLaunch), rate(c, \.fromLaunch),
+                "(a) \(hops) hops, msg/s, launch → last output", rate(swift, \.fromLaunch), rate(c, \.fromLaunch),
                 ratio(\.fromLaunch), "",
             ],
+            ["(a) CPU per message, µs: \(hops) hop processes", cpu(swift, \.processCPU), cpu(c, \.processCPU), "", ""],
+            ["(a) CPU per message, µs: broker", cpu(swift, \.brokerCPU), cpu(c, \.brokerCPU), "", ""],
             ["(a) latency p50, ms (paced)", latency(swift, 0.5), latency(c, 0.5), "", ""],
             ["(a) latency p99, ms (paced)", latency(swift, 0.99), latency(c, 0.99), "", ""],
             ["(a) duplicates at the last topic", "\(swift.duplicates)", c.map { "\($0.duplicates)" } ?? na, "", ""],
             [
-                "(b) delay 200 ms × 256, inputs/s", Format.grouped(delay.messagesPerSecond), na, "",
-                "≥ \(Format.grouped(delayGoal)) \(check(delay.messagesPerSecond >= delayGoal))",
+                "(b) delay 200 ms × 256, inputs/s", delay.map { Format.grouped($0.messagesPerSecond) } ?? na, na, "",
+                "≥ \(Format.grouped(delayGoal)) \(check(delay.map { $0.messagesPerSecond >= delayGoal }))",
             ],
             [
                 "(c) RSS idle, largest worker, MB", megabytes(swift.idleRSS), na, "",
@@ -61,7 +68,8 @@ struct PipelineReport {
             "Goal (a): Sluice ≥ \(Format.fixed(Self.throughputRatioGoal, 1)) × C throughput (first → last output): "
                 + "\(ratio.map { Format.fixed($0, 2) } ?? "n/a") \(check(ratio.map { $0 >= Self.throughputRatioGoal }))",
             "Goal (b): delay node ≥ \(Format.grouped(delayGoal)) inputs/s (0.9 × 256 / 0.2 s): "
-                + "\(Format.grouped(delay.messagesPerSecond)) \(check(delay.messagesPerSecond >= delayGoal))",
+                + "\(delay.map { Format.grouped($0.messagesPerSecond) } ?? "n/a") "
+                + "\(check(delay.map { $0.messagesPerSecond >= delayGoal }))",
             "Goal (c): worker RSS ≤ \(Format.fixed(Self.idleGoalMB, 0)) MB idle: \(megabytes(swift.idleRSS)) MB "
                 + "\(check(swift.idleRSS.map { mb($0) <= Self.idleGoalMB })); ≤ \(Format.fixed(Self.loadedGoalMB, 0)) MB "
                 + "loaded: \(megabytes(swift.peakRSS)) MB \(check(mb(swift.peakRSS) <= Self.loadedGoalMB))",
