@@ -5,13 +5,13 @@
 /// `rd_kafka_producev` is variadic and cannot be called from Swift: this fixed-arity wrapper
 /// copies key and value (RD_KAFKA_MSG_F_COPY), takes ownership of `headers` on success,
 /// and carries `opaque` to the delivery report callback.
-static inline rd_kafka_resp_err_t sluice_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
+static inline rd_kafka_resp_err_t sluice_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t partition,
                                                  const void *key, size_t key_len,
                                                  const void *value, size_t value_len,
                                                  rd_kafka_headers_t *headers, int64_t timestamp_ms,
                                                  void *opaque) {
     return rd_kafka_producev(rk,
-                             RD_KAFKA_V_TOPIC(topic),
+                             RD_KAFKA_V_RKT(rkt),
                              RD_KAFKA_V_PARTITION(partition),
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                              RD_KAFKA_V_KEY((void *)key, key_len),

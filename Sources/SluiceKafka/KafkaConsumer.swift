@@ -3,6 +3,12 @@ import Dispatch
 public import Logging
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A consumer-group member whose messages arrive as an `AsyncSequence`.
 ///
 /// ```
@@ -96,6 +102,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The messages of the assigned partitions, in order per partition. Iterate it from one task only;
     /// it ends after ``close()``.
     public var messages: Messages { Messages(consumer: self) }
+
+    /// The same messages in the chunks they were fetched in (up to 1,024 each), for readers that handle a chunk at
+    /// a time. Iterate it, or ``messages``, from one task only; it ends after ``close()``.
+    public var batches: Batches { Batches(consumer: self) }
 
     /// The partitions currently assigned to this member.
     public var assignment: Set<TopicPartition> { state.withLock { $0.buffer.assignment } }
@@ -199,13 +209,34 @@ public final class KafkaConsumer: @unchecked Sendable {
         return await next()  // every message of the chunk belonged to a partition revoked meanwhile
     }
 
+    /// What is left of the current chunk, or the next chunk; empty once finished or cancelled.
+    func nextBatch() async -> [KafkaMessage] {
+        let rest = readerChunk.withLock { chunk -> [KafkaMessage] in
+            guard chunk.index < chunk.messages.count else { return [] }
+            defer { chunk = ReaderChunk() }
+            let rest = chunk.index == 0 ? chunk.messages : Array(chunk.messages[chunk.index...])
+            return revocations.load(ordering: .acquiring) == chunk.revocations ? rest : assigned(rest)
+        }
+        if !rest.isEmpty { return rest }
+        let revocationsBefore = revocations.load(ordering: .acquiring)
+        let fresh = await nextChunk()
+        guard !fresh.isEmpty, revocations.load(ordering: .acquiring) != revocationsBefore else { return fresh }
+        let kept = assigned(fresh)
+        return kept.isEmpty ? await nextBatch() : kept
+    }
+
+    /// The messages of partitions still assigned.
+    private func assigned(_ messages: [KafkaMessage]) -> [KafkaMessage] {
+        let assigned = assignment
+        return messages.filter { assigned.contains($0.topicPartition) }
+    }
+
     /// The chunk's next message; first drops messages of partitions revoked since the chunk was taken.
     private func takeFromChunk(_ chunk: inout ReaderChunk) -> KafkaMessage? {
         guard chunk.index < chunk.messages.count else { return nil }
         let now = revocations.load(ordering: .acquiring)
         if now != chunk.revocations {
-            let assigned = assignment
-            chunk = ReaderChunk(messages: chunk.messages[chunk.index...].filter { assigned.contains($0.topicPartition) }, index: 0, revocations: now)
+            chunk = ReaderChunk(messages: assigned(Array(chunk.messages[chunk.index...])), index: 0, revocations: now)
             guard !chunk.messages.isEmpty else { return nil }
         }
         defer { chunk.index += 1 }
@@ -296,6 +327,8 @@ private final class BatchReader: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private let capacity = 1024
     private var topicNames: [OpaquePointer: String] = [:]
+    /// Header names seen so far, so each message shares their storage instead of allocating its own.
+    private var headerNames: [(bytes: [UInt8], name: String)] = []
     /// Since when the consumer's buffer has been full (poll thread only).
     var fullSince: ContinuousClock.Instant?
 
@@ -337,6 +370,18 @@ private final class BatchReader: @unchecked Sendable {
         return name
     }
 
+    private func headerName(_ cName: UnsafePointer<CChar>) -> String {
+        let bytes = UnsafeRawBufferPointer(start: cName, count: strlen(cName))
+        for entry in headerNames where entry.bytes.count == bytes.count {
+            if bytes.isEmpty || entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
+                return entry.name
+            }
+        }
+        let name = String(decoding: bytes, as: UTF8.self)
+        if headerNames.count < 64 { headerNames.append((Array(bytes), name)) }
+        return name
+    }
+
     private func message(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> KafkaMessage {
         let m = raw.pointee
         let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
@@ -344,13 +389,14 @@ private final class BatchReader: @unchecked Sendable {
         var headers: [KafkaHeader] = []
         var hdrs: OpaquePointer? = nil
         if rd_kafka_message_headers(raw, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
+            headers.reserveCapacity(rd_kafka_header_cnt(hdrs))
             var index = 0
             var name: UnsafePointer<CChar>? = nil
             var valuePointer: UnsafeRawPointer? = nil
             var size = 0
             while rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
                 let bytes = valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
-                headers.append(KafkaHeader(name: String(cString: name!), value: bytes))
+                headers.append(KafkaHeader(name: headerName(name!), value: bytes))
                 index += 1
             }
         }
@@ -373,6 +419,22 @@ extension KafkaConsumer {
         public struct AsyncIterator: AsyncIteratorProtocol {
             let consumer: KafkaConsumer
             public mutating func next() async -> KafkaMessage? { await consumer.next() }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer) }
+    }
+
+    /// The consumer's messages chunk by chunk; see ``KafkaConsumer/batches``.
+    public struct Batches: AsyncSequence, Sendable {
+        public typealias Element = [KafkaMessage]
+        let consumer: KafkaConsumer
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let consumer: KafkaConsumer
+            public mutating func next() async -> [KafkaMessage]? {
+                let batch = await consumer.nextBatch()
+                return batch.isEmpty ? nil : batch
+            }
         }
 
         public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer) }

@@ -73,6 +73,10 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         self.line = line
     }
 
+    /// Whether a newer producer with the same `transactional.id` took over: this one's open transaction was
+    /// aborted by it, and this producer can only be closed.
+    public var isFenced: Bool { name == "_FENCED" || name == "PRODUCER_FENCED" }
+
     public var description: String {
         let label = name.isEmpty ? "\(code)" : "\(code) (\(name))"
         return "KafkaError \(label): \(message) [\(file):\(line)]"

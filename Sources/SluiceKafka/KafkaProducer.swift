@@ -1,4 +1,5 @@
 import Crdkafka
+import Synchronization
 public import Logging
 
 /// An asynchronous Kafka producer: batching, compression and idempotence by librdkafka, delivery reports
@@ -9,33 +10,62 @@ public import Logging
 ///       ▲                                  │ ack
 ///       └──── delivery report ◄── poll thread (dr_msg_cb) 
 /// ```
-/// Two ways to send: ``send(_:)`` awaits the broker's acknowledgement; ``produce(_:onDelivery:)`` returns as
+/// Three ways to send: ``send(_:)`` awaits the broker's acknowledgement; ``produce(_:onDelivery:)`` returns as
 /// soon as the record is queued and reports delivery to a callback, for pipelines that keep many records
-/// in flight. ``close(timeout:)`` flushes and stops the poll thread; call it before dropping the producer.
+/// in flight; ``produce(_:tag:)`` reports to the producer's one tagged handler, without an allocation per
+/// record, for the hottest paths. ``close(timeout:)`` flushes and stops the poll thread; call it before dropping
+/// the producer.
 public final class KafkaProducer: Sendable {
     /// Called once per record, on the producer's poll thread: keep it short.
     public typealias DeliveryHandler = @Sendable (Result<DeliveryReport, KafkaError>) -> Void
+    /// Receives the delivery reports of records produced with ``produce(_:tag:)``, a batch at a time (all those
+    /// one poll of librdkafka served), on the producer's poll thread.
+    public typealias TaggedDeliveryHandler = @Sendable (TaggedDeliveries) -> Void
 
     let client: RDKafkaClient
     private let pollThread: PollThread
+    /// librdkafka topic handles by name, made once per topic: producing through a handle skips librdkafka's
+    /// lookup by name and Swift's C-string copy of the name for every record.
+    private let topics = Mutex<[String: OpaquePointer]>([:])
     /// Whether this producer was configured with a `transactional.id`.
     public let isTransactional: Bool
 
-    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
+    /// - Parameter onTaggedDelivery: receives the delivery reports of records sent with ``produce(_:tag:)``.
+    public init(
+        configuration: KafkaProducerConfiguration, logger: Logger, onTaggedDelivery: TaggedDeliveryHandler? = nil
+    ) throws(KafkaError) {
         client = try RDKafkaClient(kind: .producer, properties: configuration.librdkafkaProperties, logger: logger) {
-            _, conf in
-            rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
-                guard let message, let opaque = message.pointee._private else { return }
-                let box = Unmanaged<DeliveryBox>.fromOpaque(opaque).takeRetainedValue()
-                box.handler(KafkaProducer.result(of: message))
+            context, conf in
+            context.onTaggedDelivery = onTaggedDelivery
+            rd_kafka_conf_set_dr_msg_cb(conf) { rk, message, _ in
+                guard let rk, let message, let opaque = message.pointee._private,
+                    let context = RDKafkaClient.context(of: rk)
+                else { return }
+                let result = KafkaProducer.result(of: message, topic: context.topicName(message.pointee.rkt))
+                let bits = Int(bitPattern: opaque)
+                if bits & 1 == 1 {
+                    context.taggedDeliveries.add(tag: bits >> 1, result)
+                } else {
+                    Unmanaged<DeliveryBox>.fromOpaque(opaque).takeRetainedValue().handler(result)
+                }
             }
         }
         isTransactional = configuration.transactionalID != nil
-        pollThread = PollThread(name: "sluice.producer.poll") { [client] in _ = rd_kafka_poll(client.handle, 50) }
+        pollThread = PollThread(name: "sluice.producer.poll") { [client] in _ = client.pollDeliveries(timeout: 50) }
     }
 
     deinit {
         purgeAndStop()
+        for handle in topics.withLock({ $0.values }) { rd_kafka_topic_destroy(handle) }
+    }
+
+    private func topicHandle(_ name: String) -> OpaquePointer? {
+        topics.withLock { topics in
+            if let handle = topics[name] { return handle }
+            let handle = rd_kafka_topic_new(client.handle, name, nil)
+            topics[name] = handle
+            return handle
+        }
     }
 
     /// Queues a record and returns its delivery report once the broker has acknowledged it.
@@ -55,9 +85,23 @@ public final class KafkaProducer: Sendable {
     /// Queues a record; `onDelivery` (if any) receives its delivery report. Waits only while librdkafka's
     /// local queue is full.
     public func produce(_ record: KafkaRecord, onDelivery: DeliveryHandler? = nil) async throws(KafkaError) {
+        try await produce(record) { onDelivery.map { Unmanaged.passRetained(DeliveryBox($0)).toOpaque() } }
+    }
+
+    /// Queues a record whose delivery report goes to the `onTaggedDelivery` handler given at creation, with
+    /// `tag` (at most `Int.max >> 1`). Waits only while librdkafka's local queue is full.
+    public func produce(_ record: KafkaRecord, tag: Int) async throws(KafkaError) {
+        precondition(tag >= 0 && tag <= Int.max >> 1, "delivery tag out of range")
+        // An odd opaque is a tag; a DeliveryBox pointer is always even (aligned).
+        try await produce(record) { UnsafeMutableRawPointer(bitPattern: tag << 1 | 1) }
+    }
+
+    private func produce(
+        _ record: KafkaRecord, opaque makeOpaque: () -> UnsafeMutableRawPointer?
+    ) async throws(KafkaError) {
         var backoff = Duration.microseconds(200)
         while true {
-            let err = enqueue(record, onDelivery: onDelivery)
+            let err = enqueue(record, opaque: makeOpaque())
             if err == RD_KAFKA_RESP_ERR_NO_ERROR { return }
             guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL, pollThread.isRunning else {
                 throw client.fatalError() ?? KafkaError(err, context: "produce to \(record.topic)")
@@ -67,30 +111,37 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    private func enqueue(_ record: KafkaRecord, onDelivery: DeliveryHandler?) -> rd_kafka_resp_err_t {
-        let opaque = onDelivery.map { Unmanaged.passRetained(DeliveryBox($0)).toOpaque() }
+    /// Queues `record`; on failure releases what `opaque` holds.
+    private func enqueue(_ record: KafkaRecord, opaque: UnsafeMutableRawPointer?) -> rd_kafka_resp_err_t {
+        guard let topic = topicHandle(record.topic) else {
+            if let opaque, Int(bitPattern: opaque) & 1 == 0 { Unmanaged<DeliveryBox>.fromOpaque(opaque).release() }
+            return rd_kafka_last_error()
+        }
         var headers: OpaquePointer? = nil
         if !record.headers.isEmpty {
             headers = rd_kafka_headers_new(record.headers.count)
             for header in record.headers {
-                if let value = header.value {
-                    value.withUnsafeBytes { _ = rd_kafka_header_add(headers, header.name, -1, $0.baseAddress, $0.count) }
-                } else {
-                    _ = rd_kafka_header_add(headers, header.name, -1, nil, 0)
+                // withCString borrows a native string's bytes; passing the String itself would copy them each time.
+                header.name.withCString { name in
+                    if let value = header.value {
+                        value.withUnsafeBytes { _ = rd_kafka_header_add(headers, name, -1, $0.baseAddress, $0.count) }
+                    } else {
+                        _ = rd_kafka_header_add(headers, name, -1, nil, 0)
+                    }
                 }
             }
         }
         let err = withOptionalBytes(record.value) { value in
             withOptionalBytes(record.key) { key in
                 sluice_produce(
-                    client.handle, record.topic, record.partition ?? RD_KAFKA_PARTITION_UA,
+                    client.handle, topic, record.partition ?? RD_KAFKA_PARTITION_UA,
                     key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0, headers,
                     record.timestampMilliseconds ?? 0, opaque)
             }
         }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             if let headers { rd_kafka_headers_destroy(headers) }
-            if let opaque { Unmanaged<DeliveryBox>.fromOpaque(opaque).release() }
+            if let opaque, Int(bitPattern: opaque) & 1 == 0 { Unmanaged<DeliveryBox>.fromOpaque(opaque).release() }
         }
         return err
     }
@@ -119,16 +170,49 @@ public final class KafkaProducer: Sendable {
         pollThread.stop()
         // Fail what is left so every waiting `send` resumes, then serve those reports here.
         _ = rd_kafka_purge(client.handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
-        while rd_kafka_outq_len(client.handle) > 0, rd_kafka_poll(client.handle, 10) > 0 {}
-        _ = rd_kafka_poll(client.handle, 0)
+        while rd_kafka_outq_len(client.handle) > 0, client.pollDeliveries(timeout: 10) > 0 {}
+        _ = client.pollDeliveries(timeout: 0)
     }
 
-    static func result(of message: UnsafePointer<rd_kafka_message_t>) -> Result<DeliveryReport, KafkaError> {
-        let topic = String(cString: rd_kafka_topic_name(message.pointee.rkt))
+    static func result(
+        of message: UnsafePointer<rd_kafka_message_t>, topic: String
+    ) -> Result<DeliveryReport, KafkaError> {
         guard message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             return .failure(KafkaError(message.pointee.err, context: "delivery to \(topic)"))
         }
         return .success(DeliveryReport(topic: topic, partition: message.pointee.partition, offset: message.pointee.offset))
+    }
+}
+
+/// The delivery reports of tagged records that one poll served.
+public struct TaggedDeliveries: Sendable {
+    /// Tags of the records the broker acknowledged, in report order.
+    public var acknowledged: [Int] = []
+    /// Tags of the records that failed, with why.
+    public var failed: [(tag: Int, error: KafkaError)] = []
+
+    public var isEmpty: Bool { acknowledged.isEmpty && failed.isEmpty }
+
+    mutating func add(tag: Int, _ result: Result<DeliveryReport, KafkaError>) {
+        switch result {
+        case .success: acknowledged.append(tag)
+        case .failure(let error): failed.append((tag, error))
+        }
+    }
+}
+
+extension RDKafkaClient {
+    /// Serves the producer's queued callbacks (waiting up to `timeout` ms for the first), then hands the tagged
+    /// delivery reports they produced to the tagged handler in one call.
+    ///
+    /// - Returns: how many events were served.
+    func pollDeliveries(timeout: Int32) -> Int32 {
+        let served = rd_kafka_poll(handle, timeout)
+        guard let context = RDKafkaClient.context(of: handle), !context.taggedDeliveries.isEmpty else { return served }
+        let batch = context.taggedDeliveries
+        context.taggedDeliveries = TaggedDeliveries()
+        context.onTaggedDelivery?(batch)
+        return served
     }
 }
 

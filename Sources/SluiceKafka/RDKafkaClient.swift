@@ -20,6 +20,20 @@ final class RDKafkaClient: @unchecked Sendable {
         let logger: Logger
         /// Set once before the handle exists; called on the consumer's poll thread.
         var onRebalance: ((OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Void)?
+        /// Set once before the handle exists; receives the delivery reports of records produced with a tag.
+        var onTaggedDelivery: KafkaProducer.TaggedDeliveryHandler?
+        /// Tagged reports gathered during one poll, for ``onTaggedDelivery``; touched only by the polling thread.
+        var taggedDeliveries = TaggedDeliveries()
+        /// Topic names by handle, for delivery reports: only the thread serving reports touches it (the producer's
+        /// poll thread, then the one that purges on close).
+        var topicNames: [OpaquePointer: String] = [:]
+
+        func topicName(_ rkt: OpaquePointer) -> String {
+            if let name = topicNames[rkt] { return name }
+            let name = String(cString: rd_kafka_topic_name(rkt))
+            topicNames[rkt] = name
+            return name
+        }
 
         init(logger: Logger) { self.logger = logger }
     }
