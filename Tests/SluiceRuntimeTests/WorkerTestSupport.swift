@@ -39,10 +39,10 @@ struct TestGraph {
 
     func node(_ name: String) -> NodeTopology { topology.node(named: name)! }
 
-    /// A host for `node` with fast retries and frequent offset stores.
+    /// A host for `node` with fast retries and frequent offset stores; `configure` adjusts the rest.
     func host(
         _ node: String, registry: NodeRegistry = .builtIn, instanceID: String = TestKafka.unique("worker"),
-        staticMembership: Bool = true
+        staticMembership: Bool = true, configure: (inout WorkerConfiguration) -> Void = { _ in }
     ) throws -> WorkerHost {
         var configuration = WorkerConfiguration(
             client: KafkaClientOptions(brokers: try TestKafka.brokers()), instanceID: instanceID)
@@ -53,6 +53,7 @@ struct TestGraph {
         configuration.retryBaseDelay = .milliseconds(1)
         configuration.retryMaxDelay = .milliseconds(5)
         configuration.storeInterval = .milliseconds(100)
+        configure(&configuration)
         return try WorkerHost(
             graph: spec, node: node, registry: registry, configuration: configuration, logger: TestKafka.logger)
     }
