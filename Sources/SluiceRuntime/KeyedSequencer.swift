@@ -19,7 +19,7 @@
 /// queued behind it. Every call is O(1) amortized (one hash of the key).
 public struct KeyedSequencer<Item> {
     /// Keys with an item running; each lane holds the items waiting behind it.
-    private var lanes: [[UInt8]: Lane] = [:]
+    private var lanes: [[UInt8]: FIFO<Item>] = [:]
 
     /// Items waiting behind a running item of the same key.
     public private(set) var queuedCount = 0
@@ -37,11 +37,11 @@ public struct KeyedSequencer<Item> {
     public mutating func submit(key: [UInt8]?, item: Item) -> Item? {
         guard let key else { return item }
         if let index = lanes.index(forKey: key) {
-            lanes.values[index].enqueue(item)
+            lanes.values[index].append(item)
             queuedCount += 1
             return nil
         }
-        lanes[key] = Lane()
+        lanes[key] = FIFO()
         return item
     }
 
@@ -51,7 +51,7 @@ public struct KeyedSequencer<Item> {
     ///   forgotten), the key is `nil`, or no item of the key was running.
     public mutating func complete(key: [UInt8]?) -> Item? {
         guard let key, let index = lanes.index(forKey: key) else { return nil }
-        if let next = lanes.values[index].dequeue() {
+        if let next = lanes.values[index].popFirst() {
             queuedCount -= 1
             return next
         }
@@ -62,6 +62,11 @@ public struct KeyedSequencer<Item> {
     /// Whether an item with `key` is running.
     public func isRunning(key: [UInt8]) -> Bool {
         lanes[key] != nil
+    }
+
+    /// Calls `body` with each queued (not running) item.
+    public func forEachQueued(_ body: (Item) throws -> Void) rethrows {
+        for lane in lanes.values { try lane.forEach(body) }
     }
 
     /// Removes the queued (not running) items for which `shouldRemove` is true, keeping the order of the rest,
@@ -79,42 +84,3 @@ public struct KeyedSequencer<Item> {
 }
 
 extension KeyedSequencer: Sendable where Item: Sendable {}
-extension KeyedSequencer.Lane: Sendable where Item: Sendable {}
-
-extension KeyedSequencer {
-    /// A FIFO of waiting items: `items[head...]`. Taken slots are cleared at once so an item's memory goes
-    /// when it starts; the array is compacted once the taken prefix outweighs the rest.
-    fileprivate struct Lane {
-        private var items: [Item?] = []
-        private var head = 0
-
-        var isEmpty: Bool { head == items.count }
-
-        mutating func enqueue(_ item: Item) {
-            items.append(item)
-        }
-
-        mutating func dequeue() -> Item? {
-            guard head < items.count else { return nil }
-            let item = items[head].take()
-            head += 1
-            if head == items.count {
-                items.removeAll()
-                head = 0
-            } else if head >= 64, head * 2 >= items.count {
-                items.removeFirst(head)
-                head = 0
-            }
-            return item
-        }
-
-        mutating func remove(where shouldRemove: (Item) throws -> Bool, into removed: inout [Item]) rethrows {
-            var kept: [Item?] = []
-            for case let item? in items[head...] {
-                if try shouldRemove(item) { removed.append(item) } else { kept.append(item) }
-            }
-            items = kept
-            head = 0
-        }
-    }
-}

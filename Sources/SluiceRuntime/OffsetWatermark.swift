@@ -92,6 +92,13 @@ public struct OffsetWatermark: Sendable {
         logs[partition]?.unfinished ?? 0
     }
 
+    /// The lowest offset of the run of unfinished offsets at the top of `partition` that all satisfy `predicate`
+    /// (for example: not started yet); `nil` when the highest tracked offset is finished or fails it. Dropping
+    /// exactly that run leaves no finished offset above a dropped one, so no finished work is redone because of it.
+    public func unfinishedTail(of partition: TopicPartition, where predicate: (Int64) -> Bool) -> Int64? {
+        logs[partition]?.unfinishedTail(where: predicate)
+    }
+
     /// Drops all state of `partitions` (after a rebalance took them away). Later finishes for them are ignored.
     ///
     /// - Returns: the positions of the revoked partitions that were not reported yet, for a final commit.
@@ -142,6 +149,15 @@ struct PartitionLog {
         unfinished -= 1
         if index == head { popFinishedPrefix() }
         return true
+    }
+
+    func unfinishedTail(where predicate: (Int64) -> Bool) -> Int64? {
+        var lowest: Int64?
+        for entry in entries[head...].reversed() {
+            guard !entry.done, predicate(entry.offset) else { break }
+            lowest = entry.offset
+        }
+        return lowest
     }
 
     mutating func takeUnreportedPosition() -> Int64? {

@@ -66,8 +66,9 @@ struct HostStateTests {
         _ = state.take(message(p0, 1))  // queued behind offset 0
         _ = try #require(started(state.take(message(p1, 0, key: "z"))))
 
-        let dropped = state.beginRevoke([p0])
+        let (dropped, wakeups) = state.beginRevoke([p0])
         #expect(dropped == 1)
+        #expect(wakeups.isEmpty)
         #expect(state.runningCount(in: [p0]) == 1)
         guard case .dropped = state.take(message(p0, 2, key: "c")) else {
             Issue.record("a draining partition takes no new work")
@@ -86,5 +87,80 @@ struct HostStateTests {
         let fresh = state.finished(redelivered)
         #expect(!stale)
         #expect(fresh)
+    }
+
+    @Test func aChunkQueuesStartedItemsForTheLanesInReadOrder() {
+        var state = HostState(ordered: true)
+        state.assign([p0])
+        let intake = state.take([message(p0, 0), message(p0, 1), message(p0, 2, key: "b"), message(p1, 0)])
+        #expect(intake.dropped == 1, "p1 is not assigned")
+        #expect(intake.wakeups.isEmpty, "no lane is waiting")
+        let offsets = (0..<3).map { _ in state.nextReady(orPark: nil)?.message.offset }
+        #expect(offsets == [0, 2, nil], "offset 1 waits behind offset 0's key")
+    }
+
+    @Test func revokeDropsItemsNoLaneTookYetAndPassesTheirKeyOn() throws {
+        var state = HostState(ordered: true)
+        state.assign([p0, p1])
+        // p0's item is ready (not started by a lane) and holds key "a"; p1's item with key "a" waits behind it.
+        _ = state.take([message(p0, 0), message(p1, 0)])
+        let (dropped, _) = state.beginRevoke([p0])
+        #expect(dropped == 1)
+        #expect(state.runningCount(in: [p0]) == 0)
+        let ready = state.nextReady(orPark: nil)
+        let next = try #require(ready)
+        #expect(next.partition == p1, "the key passed on to p1's item")
+        #expect(state.runningCount(in: [p1]) == 1)
+    }
+
+    @Test func anItemFinishesWhenItsLastOutputIsAcknowledged() throws {
+        var state = HostState(ordered: false)
+        state.assign([p0])
+        let item = try #require(started(state.take(message(p0, 0))))
+        // One report arrives before the lane says it produced two records.
+        let early = state.delivered(tags: [item.tag])
+        let (finishedAtOnce, _) = state.processed(item, produced: 2)
+        let before = state.committable()
+        let last = state.delivered(tags: [item.tag])
+        let positions = state.committable()
+        let again = state.delivered(tags: [item.tag])
+        #expect(early == 0)
+        #expect(!finishedAtOnce)
+        #expect(before.isEmpty)
+        #expect(last == 1)
+        #expect(positions == [p0: 1])
+        #expect(again == 0, "the tag is free again")
+    }
+
+    @Test func anItemWithoutOutputsFinishesWhenProcessedAndACancelledOneDoesNot() throws {
+        var state = HostState(ordered: false)
+        state.assign([p0])
+        let cancelled = try #require(started(state.take(message(p0, 0))))
+        let empty = try #require(started(state.take(message(p0, 1))))
+        let (cancelledFinished, _) = state.processed(cancelled, produced: nil)
+        let (emptyFinished, _) = state.processed(empty, produced: 0)
+        #expect(!cancelledFinished)
+        #expect(emptyFinished)
+        #expect(state.committable().isEmpty, "offset 0 is not finished, so nothing can be committed")
+    }
+
+    @Test func closingDropsOnlyTheUnstartedTailOfEachPartition() throws {
+        var state = HostState(ordered: true)
+        state.assign([p0, p1])
+        // p0: 0 (key a) is started, 1 (key a) waits behind it, 2 (key b) has finished. p1: 0 and 1 are unstarted.
+        _ = state.take([message(p0, 0), message(p0, 1), message(p0, 2, key: "b"), message(p1, 0, key: "c")])
+        _ = state.take([message(p1, 1, key: "d")])
+        let started = (state.nextReady(orPark: nil), state.nextReady(orPark: nil))
+        let first = try #require(started.0)
+        let third = try #require(started.1)
+        #expect([first.message.offset, third.message.offset] == [0, 2])
+        state.finished(third)
+
+        let (wakeups, dropped) = state.closeIntake()
+        #expect(wakeups.isEmpty)
+        #expect(dropped == 2, "p1's two unstarted items; p0's offset 1 sits below the finished offset 2")
+        #expect(state.runningCount(in: [p1]) == 0)
+        let next = state.processed(first)
+        #expect(next?.message.offset == 1, "kept: it runs after offset 0, so offsets 0...2 can be committed")
     }
 }

@@ -205,6 +205,51 @@ struct WorkerHostTests {
             #expect(origins == ["slow@slow-a", "slow@slow-b"], "both workers produced")
         }
     }
+
+    @Test func aLoopEdgeCountsRoundsAndDeadLettersAMessagePastMaxIterations() async throws {
+        let nodes = [
+            NodeSpec(
+                name: "refine", kind: .custom("Again"),
+                inputs: [InputRef(source: "events"), InputRef(source: "refine", port: "retry", maxIterations: 3)],
+                ports: ["out", "retry"])
+        ]
+        try await TestGraph.with(inputs: [InputSpec(name: "events", partitions: 2)], nodes: nodes) { graph in
+            var registry = NodeRegistry()
+            registry.register(AgainNode.self, as: .custom("Again"))
+            let producer = try TestKafka.producer()
+            try await TestKafka.produce(producer, graph.entryRecords("events", 0..<20, keys: 20))
+            await producer.close()
+
+            let refine = graph.node("refine")
+            let worker = RunningWorker(try graph.host("refine", registry: registry))
+            async let rounds = TestKafka.read(refine.ports[0].topic, count: 80, quiet: .seconds(1))
+            async let deadLetters = TestKafka.read(refine.deadLetterTopic, count: 20, quiet: .seconds(1))
+            let (seen, dead) = try await (rounds, deadLetters)
+            try await worker.stop()
+
+            // Each input is processed at iterations 0 (from `events`), then 1, 2 and 3 (round the loop).
+            var iterations: [Int: [Int]] = [:]
+            for record in seen {
+                let iteration = try #require(record.header(Envelope.Header.iteration)?.stringValue.flatMap { Int($0) })
+                iterations[try record.outputNumber(), default: []].append(iteration)
+            }
+            #expect(iterations.count == 20)
+            #expect(iterations.values.allSatisfy { $0.sorted() == [0, 1, 2, 3] })
+            #expect(dead.count == 20, "the fourth round of each message is dead-lettered")
+            #expect(dead.allSatisfy { $0.header(DeadLetterHeader.error)?.stringValue?.hasPrefix("loop limit") == true })
+            #expect(dead.allSatisfy { $0.header(DeadLetterHeader.sourceTopic)?.stringValue == refine.ports[1].topic })
+        }
+    }
+}
+
+/// Sends every input round the loop again (`retry`) and reports it on `out`, with the iteration it ran at.
+actor AgainNode: Node {
+    init(setup: NodeSetup) {}
+
+    func process(_ input: NodeInput, context: NodeContext) throws {
+        try context.emit(rawJSON: input.rawPayload, to: "out")
+        try context.emit(rawJSON: input.rawPayload, to: "retry")
+    }
 }
 
 /// Throws while `context.attempt <= failAttempts` in the payload, else passes the payload through.

@@ -20,8 +20,19 @@ extension Envelope {
         key: [UInt8]?, value: [UInt8], headers: [(name: String, value: [UInt8])], mode: DecodingMode = .strict,
         receivedAt: Int64? = nil
     ) throws(EnvelopeError) -> Envelope {
+        var raw = RawHeaders()
+        for header in headers { raw.collect(name: header.name, value: header.value) }
+        return try decode(key: key, value: value, headers: raw, mode: mode, receivedAt: receivedAt)
+    }
+
+    /// Decodes and checks a consumed record whose envelope headers were collected in one pass over its headers.
+    ///
+    /// - Throws: ``EnvelopeError`` as ``decode(key:value:headers:mode:receivedAt:)`` does.
+    public static func decode(
+        key: [UInt8]?, value: [UInt8], headers: RawHeaders, mode: DecodingMode = .strict, receivedAt: Int64? = nil
+    ) throws(EnvelopeError) -> Envelope {
         let lenient = mode == .lenient
-        func header(_ name: String) -> [UInt8]? { headers.last { $0.name == name }?.value }
+        func header(_ name: String) -> [UInt8]? { headers[name] }
         func required(_ name: String) throws(EnvelopeError) -> [UInt8]? {
             if let bytes = header(name) { return bytes }
             if lenient { return nil }
@@ -108,6 +119,41 @@ extension Envelope {
     /// Decodes a record produced by ``encode()`` or consumed from a topic.
     public static func decode(_ record: EncodedRecord, mode: DecodingMode = .strict) throws(EnvelopeError) -> Envelope {
         try decode(key: record.key, value: record.value, headers: record.headers, mode: mode)
+    }
+
+    /// The values of the envelope's headers on one record, collected in a single pass over its headers; other
+    /// headers are ignored, and of a repeated name the last value counts.
+    public struct RawHeaders: Sendable {
+        private var messageID, correlationID, traceparent, iteration, producedAt, origin, specVersion: [UInt8]?
+
+        public init() {}
+
+        /// Notes header `name` if it is one of the envelope's.
+        public mutating func collect(name: String, value: [UInt8]) {
+            switch name {
+            case Header.messageID: messageID = value
+            case Header.correlationID: correlationID = value
+            case Header.traceparent: traceparent = value
+            case Header.iteration: iteration = value
+            case Header.producedAt: producedAt = value
+            case Header.origin: origin = value
+            case Header.specVersion: specVersion = value
+            default: break
+            }
+        }
+
+        subscript(name: String) -> [UInt8]? {
+            switch name {
+            case Header.messageID: messageID
+            case Header.correlationID: correlationID
+            case Header.traceparent: traceparent
+            case Header.iteration: iteration
+            case Header.producedAt: producedAt
+            case Header.origin: origin
+            case Header.specVersion: specVersion
+            default: nil
+            }
+        }
     }
 
     // MARK: Header values

@@ -89,16 +89,63 @@ public struct Envelope: Sendable, Hashable {
     /// The Kafka record for this envelope; every header except an absent `traceparent`,
     /// `sluice-origin` or `sluice-spec-version` is always written.
     public func encode() -> EncodedRecord {
-        var headers: [(name: String, value: [UInt8])] = [
-            (Header.messageID, Array(messageID.utf8)),
-            (Header.correlationID, Array(correlationID.utf8)),
-        ]
-        if let traceparent { headers.append((Header.traceparent, Array(traceparent.utf8))) }
-        headers.append((Header.iteration, Array(String(iteration).utf8)))
-        headers.append((Header.producedAt, Array(String(producedAt).utf8)))
-        if let origin { headers.append((Header.origin, Array(origin.utf8))) }
-        if let specVersion { headers.append((Header.specVersion, Array(String(specVersion).utf8))) }
-        return EncodedRecord(key: Array(correlationID.utf8), value: payload, headers: headers)
+        var headers: [(name: String, value: [UInt8])] = []
+        headers.reserveCapacity(Self.maxHeaderCount)
+        forEachHeader { headers.append(($0, $1)) }
+        return EncodedRecord(key: key, value: payload, headers: headers)
+    }
+
+    /// The record key: the correlation id.
+    public var key: [UInt8] { Array(correlationID.utf8) }
+
+    /// The most headers ``forEachHeader(_:)`` produces.
+    public static let maxHeaderCount = 7
+
+    /// Calls `body` with each header of the encoded record, in order; what ``encode()`` writes, for callers that
+    /// build their own record type.
+    public func forEachHeader(_ body: (_ name: String, _ value: [UInt8]) throws -> Void) rethrows {
+        try Self.forEachHeader(
+            messageID: Array(messageID.utf8), correlationID: Array(correlationID.utf8),
+            traceparent: traceparent.map { Array($0.utf8) }, iteration: Self.decimal(iteration),
+            producedAt: Self.decimal(producedAt), origin: origin.map { Array($0.utf8) },
+            specVersion: specVersion.map { Self.decimal($0) }, body)
+    }
+
+    /// Calls `body` with each header of an envelope given as header values, in wire order: for producers that keep
+    /// values they reuse (origin, spec version, an input's correlation id) as bytes.
+    public static func forEachHeader(
+        messageID: [UInt8], correlationID: [UInt8], traceparent: [UInt8]?, iteration: [UInt8], producedAt: [UInt8],
+        origin: [UInt8]?, specVersion: [UInt8]?, _ body: (_ name: String, _ value: [UInt8]) throws -> Void
+    ) rethrows {
+        try body(Header.messageID, messageID)
+        try body(Header.correlationID, correlationID)
+        if let traceparent { try body(Header.traceparent, traceparent) }
+        try body(Header.iteration, iteration)
+        try body(Header.producedAt, producedAt)
+        if let origin { try body(Header.origin, origin) }
+        if let specVersion { try body(Header.specVersion, specVersion) }
+    }
+
+    /// A fresh message id as header bytes (see ``makeMessageID()``).
+    public static func makeMessageIDBytes() -> [UInt8] { messageIDs.nextBytes() }
+
+    /// The decimal digits of a non-negative number, as a header value.
+    public static func decimal(_ number: some BinaryInteger) -> [UInt8] {
+        guard number > 0 else { return [UInt8(ascii: "0")] }
+        var rest = UInt64(number)
+        var count = 0
+        var scan = rest
+        while scan > 0 {
+            count += 1
+            scan /= 10
+        }
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for index in stride(from: count - 1, through: 0, by: -1) {
+                buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            initialized = count
+        }
     }
 
     /// A fresh message id (a lowercase version-4 UUID), without a system call.

@@ -17,10 +17,20 @@ final class MessageIDGenerator: Sendable {
 
     /// A new id, as `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`.
     func next() -> String {
+        String(unsafeUninitializedCapacity: 36) { write(into: $0) }
+    }
+
+    /// A new id as its UTF-8 bytes, for a header value.
+    func nextBytes() -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 36) { $1 = write(into: $0) }
+    }
+
+    /// Writes a new id into the first 36 bytes of `buffer`; returns 36.
+    private func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let (high, low) = state.withLock { state in (Self.step(&state), Self.step(&state)) }
         let versioned = (high & ~0xF000) | 0x4000  // version 4
         let variant = (low & ~(0xC000_0000_0000_0000 as UInt64)) | 0x8000_0000_0000_0000  // RFC 4122 variant
-        return String(unsafeUninitializedCapacity: 36) { buffer in
+        do {
             let hex = Self.hexDigits
             var index = 0
             func put(_ word: UInt64, nibbles: ClosedRange<Int>) {

@@ -9,21 +9,30 @@ import Synchronization
 /// Emitted outputs are held until `process` returns and then produced, in emission order, each with the
 /// input's correlation id as the Kafka key. A context belongs to one attempt at one input; do not keep it.
 public final class NodeContext: Sendable {
-    /// The node's name in the graph.
-    public let node: String
-    /// The worker process running this attempt.
-    public let instanceID: String
-    /// The node's `config` from the spec.
-    public let config: JSONValue
-    /// A logger with the node, instance, correlation id and source offset as metadata.
-    public let logger: Logger
     /// The message being processed.
     public let input: NodeInput
     /// Which attempt this is: 1 the first time, then one more for each retry.
     public let attempt: Int
 
-    private let ports: Set<String>
+    private let template: Template
     private let emitted = Mutex<[Emission]>([])
+
+    /// What every context of one worker shares, made once.
+    final class Template: Sendable {
+        let node: String
+        let instanceID: String
+        let config: JSONValue
+        let ports: Set<String>
+        let logger: Logger
+
+        init(node: String, instanceID: String, config: JSONValue, ports: [String], logger: Logger) {
+            self.node = node
+            self.instanceID = instanceID
+            self.config = config
+            self.ports = Set(ports)
+            self.logger = logger
+        }
+    }
 
     /// One output waiting for `process` to return.
     struct Emission: Sendable {
@@ -31,17 +40,25 @@ public final class NodeContext: Sendable {
         var payload: [UInt8]
     }
 
-    init(
-        node: String, instanceID: String, config: JSONValue, ports: [String], logger: Logger, input: NodeInput,
-        attempt: Int
-    ) {
-        self.node = node
-        self.instanceID = instanceID
-        self.config = config
-        self.ports = Set(ports)
-        self.logger = logger
+    init(host template: Template, input: NodeInput, attempt: Int) {
+        self.template = template
         self.input = input
         self.attempt = attempt
+    }
+
+    /// The node's name in the graph.
+    public var node: String { template.node }
+
+    /// The worker process running this attempt.
+    public var instanceID: String { template.instanceID }
+
+    /// The node's `config` from the spec.
+    public var config: JSONValue { template.config }
+
+    /// A logger with the node, instance, correlation id and source offset as metadata.
+    public var logger: Logger {
+        template.logger.forInput(
+            topic: input.topic, partition: input.partition, offset: input.offset, correlationID: input.correlationID)
     }
 
     /// The input's correlation id, which every output keeps.
@@ -75,7 +92,8 @@ public final class NodeContext: Sendable {
     ///   when the bytes are not one JSON document.
     public func emit(rawJSON payload: [UInt8], to port: String = "out") throws(NodeError) {
         do {
-            try JSONSyntax.validate(payload)
+            // The input's own payload was checked when it was decoded.
+            if !payload.sharesStorage(with: input.rawPayload) { try JSONSyntax.validate(payload) }
         } catch {
             throw NodeError(code: .invalidOutput, message: "output for port '\(port)' is not JSON: \(error)")
         }
@@ -83,11 +101,12 @@ public final class NodeContext: Sendable {
     }
 
     private func append(_ emission: Emission) throws(NodeError) {
-        guard ports.contains(emission.port) else {
+        guard template.ports.contains(emission.port) else {
             throw NodeError(
                 code: .unknownPort,
                 message:
-                    "node '\(node)' has no port '\(emission.port)' (ports: \(ports.sorted().joined(separator: ", ")))")
+                    "node '\(node)' has no port '\(emission.port)' (ports: \(template.ports.sorted().joined(separator: ", ")))"
+            )
         }
         emitted.withLock { $0.append(emission) }
     }
@@ -98,5 +117,13 @@ public final class NodeContext: Sendable {
             defer { emissions = [] }
             return emissions
         }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Whether both arrays are views of the same buffer (so equal without comparing their bytes).
+    fileprivate func sharesStorage(with other: [UInt8]) -> Bool {
+        count == other.count
+            && withUnsafeBufferPointer { mine in other.withUnsafeBufferPointer { mine.baseAddress == $0.baseAddress } }
     }
 }

@@ -18,18 +18,21 @@ struct WorkItem: Sendable {
     /// Changes each time the partition is assigned, so work from an earlier assignment cannot finish an
     /// offset redelivered under a later one.
     var generation: UInt64
+    /// At-least-once: the producer's delivery tag of its outputs, unique among the items taken and not done.
+    var tag: Int
 
     var partition: TopicPartition { message.topicPartition }
 }
 
 /// The host's bookkeeping as a value type, held in a lock: which partitions are assigned, which offsets are
-/// finished (``OffsetWatermark``), which items wait behind the same key (``KeyedSequencer``), and how many
-/// items of each partition are running. Every method is a short, synchronous state change; the host performs
-/// the side effects (starting work, returning permits, storing offsets) outside the lock.
+/// finished (``OffsetWatermark``), which items wait behind the same key (``KeyedSequencer``), which started items
+/// wait for a lane, which outputs wait for the broker, and how many items of each partition are taken. Every
+/// method is a short, synchronous state change; the host performs the side effects (resuming lanes, returning
+/// permits, storing offsets) outside the lock.
 ///
 /// ```
-/// take ──▶ .start ──▶ (process, produce) ──▶ processed ──▶ next of the same key, if any
-///    └───▶ .queued (behind its key)                   └──▶ finished (all outputs acknowledged)
+/// take ──▶ .start ──▶ ready ──▶ a lane: process ──▶ produce (delivery tag) ──▶ delivered ──▶ finished
+///    └───▶ .queued (behind its key) ──▶ ready once the item before it of its key is processed
 ///    └───▶ .dropped (partition not assigned, or a redelivery)
 /// ```
 struct HostState {
@@ -42,6 +45,9 @@ struct HostState {
         case dropped
     }
 
+    /// A lane waiting for a started item; resumed with `nil` once intake is closed and nothing is ready.
+    typealias IdleLane = CheckedContinuation<WorkItem?, Never>
+
     private let ordered: Bool
     private var watermark = OffsetWatermark()
     private var sequencer = KeyedSequencer<WorkItem>()
@@ -49,9 +55,18 @@ struct HostState {
     private var assigned: [TopicPartition: UInt64] = [:]
     /// Partitions being revoked: no new work starts, running work may still finish its offsets.
     private var draining: [TopicPartition: UInt64] = [:]
-    /// Items started and not finished, per assigned or draining partition.
+    /// Items taken and neither finished nor dropped (running, ready or queued behind their key), per assigned or
+    /// draining partition.
     private var running: [TopicPartition: Int] = [:]
     private var nextGeneration: UInt64 = 0
+    /// Started items no lane has picked up yet, oldest first.
+    private var ready = FIFO<WorkItem>()
+    /// Lanes waiting for a started item.
+    private var idleLanes: [IdleLane] = []
+    /// No more items will be taken: idle lanes end.
+    private var intakeClosed = false
+    /// At-least-once: the delivery tags of the items taken and not done.
+    private var deliveries = DeliverySlots()
     /// Exactly-once only: outputs of finished inputs waiting for a transaction.
     private var held = HeldOutputs()
 
@@ -61,6 +76,9 @@ struct HostState {
 
     /// Offsets taken and not finished, over all partitions.
     var inFlight: Int { watermark.totalInFlight }
+
+    /// Items taken that no lane has started: ready, or queued behind their key.
+    var unstartedCount: Int { ready.count + sequencer.queuedCount }
 
     mutating func assign(_ partitions: Set<TopicPartition>) {
         for partition in partitions {
@@ -77,19 +95,132 @@ struct HostState {
         guard let generation = assigned[partition],
             watermark.track(partition: partition, offset: message.offset)
         else { return .dropped }
-        let item = WorkItem(message: message, generation: generation)
-        if ordered, sequencer.submit(key: message.key, item: item) == nil { return .queued }
+        let item = WorkItem(message: message, generation: generation, tag: deliveries.open())
+        deliveries.attach(item)
         running[partition, default: 0] += 1
+        if ordered, sequencer.submit(key: message.key, item: item) == nil { return .queued }
         return .start(item)
     }
 
-    /// Records that `item` was processed and its outputs handed to the producer.
+    /// Records a chunk of messages read from the consumer: started items go to idle lanes, or wait in the ready
+    /// queue for one.
     ///
-    /// - Returns: the next item of the same key, now running, if one waits.
+    /// - Returns: the lanes to resume (outside the lock) with their items, and how many messages were dropped.
+    mutating func take(_ messages: [KafkaMessage]) -> (wakeups: [(IdleLane, WorkItem)], dropped: Int) {
+        var wakeups: [(IdleLane, WorkItem)] = []
+        var dropped = 0
+        for message in messages {
+            switch take(message) {
+            case .start(let item): if let wakeup = makeReady(item) { wakeups.append(wakeup) }
+            case .queued: break
+            case .dropped: dropped += 1
+            }
+        }
+        return (wakeups, dropped)
+    }
+
+    /// Hands a started item to an idle lane (returned, to resume outside the lock) or queues it for the next lane.
+    private mutating func makeReady(_ item: WorkItem) -> (IdleLane, WorkItem)? {
+        if let lane = idleLanes.popLast() { return (lane, item) }
+        ready.append(item)
+        return nil
+    }
+
+    /// A started item for a lane: the oldest one waiting, or `nil`. When there is none, parks `lane` (if given)
+    /// until one is taken, or resumes it with `nil` at once if intake is closed.
+    mutating func nextReady(orPark lane: IdleLane?) -> WorkItem? {
+        if let item = ready.popFirst() { return item }
+        guard let lane else { return nil }
+        if intakeClosed { lane.resume(returning: nil) } else { idleLanes.append(lane) }
+        return nil
+    }
+
+    /// No more items will be taken; the unstarted tail of each partition is dropped (see ``dropUnstarted(in:all:)``),
+    /// so a slow node's shutdown waits only for what it is running and what sits below it.
+    ///
+    /// - Returns: the idle lanes, to resume outside the lock (with `nil`, or with an item whose key a dropped item
+    ///   held), and how many items were dropped (their permits go back).
+    mutating func closeIntake() -> (wakeups: [(IdleLane, WorkItem?)], dropped: Int) {
+        let (dropped, handoffs) = dropUnstarted(in: { _ in true }, all: false)
+        intakeClosed = true
+        defer { idleLanes = [] }
+        return (handoffs.map { ($0, $1) } + idleLanes.map { ($0, nil) }, dropped)
+    }
+
+    /// Drops items of the partitions `inScope` accepts that no lane has started (ready, or queued behind their key):
+    /// all of them, or (`all: false`) only each partition's unstarted tail, the run above its last started offset,
+    /// as Kafka Streams drops its buffered records on close. Their offsets stay uncommitted, so the partition's next
+    /// owner processes them; dropping only the tail never leaves a finished input above a dropped one, whose
+    /// outputs would then be produced again.
+    ///
+    /// - Returns: how many were dropped (their permits go back), and lanes to resume (outside the lock) with items
+    ///   whose key a dropped item held.
+    private mutating func dropUnstarted(
+        in inScope: (TopicPartition) -> Bool, all: Bool
+    ) -> (dropped: Int, wakeups: [(IdleLane, WorkItem)]) {
+        var unstarted: [TopicPartition: Set<Int64>] = [:]
+        let note = { (item: WorkItem) in
+            if inScope(item.partition) { unstarted[item.partition, default: []].insert(item.message.offset) }
+        }
+        ready.forEach(note)
+        sequencer.forEachQueued(note)
+        guard !unstarted.isEmpty else { return (0, []) }
+        var floors: [TopicPartition: Int64] = [:]
+        for (partition, offsets) in unstarted {
+            floors[partition] = all ? Int64.min : watermark.unfinishedTail(of: partition, where: offsets.contains)
+        }
+        let shouldDrop = { (item: WorkItem) in floors[item.partition].map { item.message.offset >= $0 } ?? false }
+
+        let queued = sequencer.removeQueued(where: shouldDrop)
+        var fromReady: [WorkItem] = []
+        ready.remove(where: shouldDrop, into: &fromReady)
+        var wakeups: [(IdleLane, WorkItem)] = []
+        for item in queued + fromReady {
+            running[item.partition, default: 1] -= 1
+            deliveries.close(item.tag)
+        }
+        for item in fromReady {
+            // A ready item held its key: pass the key on as if the item had run.
+            if let next = processed(item), let wakeup = makeReady(next) { wakeups.append(wakeup) }
+        }
+        return (queued.count + fromReady.count, wakeups)
+    }
+
+    /// Releases `item`'s key.
+    ///
+    /// - Returns: the next item of the same key, now holding the key, if one waits.
     mutating func processed(_ item: WorkItem) -> WorkItem? {
-        guard ordered, let next = sequencer.complete(key: item.message.key) else { return nil }
-        running[next.partition, default: 0] += 1
-        return next
+        guard ordered else { return nil }
+        return sequencer.complete(key: item.message.key)
+    }
+
+    /// At-least-once: records that `item` was processed and `produced` records with its tag were handed to the
+    /// producer (`nil`: its processing was cancelled, so it stays unfinished), and releases its key.
+    ///
+    /// - Returns: whether it is finished now (no records, or all already acknowledged: its permit goes back), and
+    ///   what the lane runs next (see ``next(after:)``).
+    mutating func processed(_ item: WorkItem, produced: Int?) -> (finished: Bool, next: WorkItem?) {
+        var done = false
+        if let produced {
+            if deliveries.expect(produced, tag: item.tag) {
+                finished(item)
+                done = true
+            }
+        } else {
+            deliveries.close(item.tag)
+        }
+        return (done, next(after: item))
+    }
+
+    /// Releases `item`'s key (the next item of the key, if one waits, joins the ready queue) and tells its lane what
+    /// to run next: the oldest ready item, if any. In the same critical section as the item's completion, so an
+    /// input costs its lane one lock round trip.
+    ///
+    /// Oldest first, rather than the key's next item at once: a lane that followed one busy key would leave older
+    /// inputs of other keys waiting, and their offsets would hold back the partition's commits.
+    mutating func next(after item: WorkItem) -> WorkItem? {
+        if let next = processed(item) { ready.append(next) }
+        return ready.popFirst()
     }
 
     /// Records that `item` is done: processed and every output acknowledged. Its permit goes back whatever
@@ -104,6 +235,19 @@ struct HostState {
         return watermark.finish(partition: partition, offset: item.message.offset)
     }
 
+    /// At-least-once: the records with these delivery tags were acknowledged.
+    ///
+    /// - Returns: how many items that finished (their permits go back): those whose last record this was.
+    mutating func delivered(tags: [Int]) -> Int {
+        var count = 0
+        for tag in tags {
+            guard let item = deliveries.acknowledge(tag) else { continue }
+            finished(item)
+            count += 1
+        }
+        return count
+    }
+
     /// The positions to store: partitions whose commit position moved since the last call.
     mutating func committable() -> [TopicPartition: Int64] {
         watermark.committable()
@@ -116,6 +260,7 @@ struct HostState {
     ///
     /// - Returns: whether it counted (`false` for work of an earlier assignment; its outputs are dropped).
     mutating func hold(_ item: WorkItem, outputs: [KafkaRecord]) -> Bool {
+        deliveries.close(item.tag)
         guard finished(item) else { return false }
         held.hold(outputs, partition: item.partition, offset: item.message.offset)
         return true
@@ -136,17 +281,21 @@ struct HostState {
         held.drop(partitions)
     }
 
-    /// Stops new work on `partitions`.
+    /// Stops new work on `partitions`; their unstarted tails are dropped (see ``dropUnstarted(in:all:)``), or, when
+    /// the partitions are lost, everything of them not started.
     ///
-    /// - Returns: how many queued items of them were dropped (their permits go back).
-    mutating func beginRevoke(_ partitions: Set<TopicPartition>) -> Int {
+    /// - Returns: how many items were dropped (their permits go back), and lanes to resume (outside the lock) with
+    ///   items of other partitions whose key a dropped item held.
+    mutating func beginRevoke(
+        _ partitions: Set<TopicPartition>, lost: Bool = false
+    ) -> (dropped: Int, wakeups: [(IdleLane, WorkItem)]) {
         for partition in partitions {
             if let generation = assigned.removeValue(forKey: partition) { draining[partition] = generation }
         }
-        return sequencer.removeQueued { partitions.contains($0.partition) }.count
+        return dropUnstarted(in: partitions.contains, all: lost)
     }
 
-    /// Items of `partitions` still running.
+    /// Items of `partitions` taken and not yet finished or dropped.
     func runningCount(in partitions: Set<TopicPartition>) -> Int {
         partitions.reduce(0) { $0 + (running[$1] ?? 0) }
     }
@@ -160,5 +309,74 @@ struct HostState {
             running[partition] = nil
         }
         return watermark.revoke(partitions)
+    }
+}
+
+/// At-least-once: a delivery tag for every item taken and not done, so the delivery reports of its outputs find it
+/// without an allocation per record. Reports may come back before the lane has said how many records it produced.
+struct DeliverySlots {
+    private struct Counts {
+        var inUse = false
+        /// Records produced with the tag, once the lane has produced them all.
+        var expected: Int?
+        var acknowledged = 0
+    }
+
+    /// By tag; kept apart from the items so that counting a report copies no item.
+    private var counts: [Counts] = []
+    private var items: [WorkItem?] = []
+    private var free: [Int] = []
+
+    /// Tags in use.
+    var count: Int { counts.count - free.count }
+
+    /// A tag for a new item.
+    mutating func open() -> Int {
+        if let tag = free.popLast() {
+            counts[tag] = Counts(inUse: true)
+            return tag
+        }
+        counts.append(Counts(inUse: true))
+        items.append(nil)
+        return counts.count - 1
+    }
+
+    /// Remembers the item that `open()` gave its tag to, for ``acknowledge(_:)``.
+    mutating func attach(_ item: WorkItem) {
+        items[item.tag] = item
+    }
+
+    /// The lane produced `count` records for `tag`'s item.
+    ///
+    /// - Returns: `true` when all of them are acknowledged already (or there are none): the item is done and its
+    ///   tag is free again.
+    mutating func expect(_ count: Int, tag: Int) -> Bool {
+        guard counts.indices.contains(tag), counts[tag].inUse else { return false }
+        guard counts[tag].acknowledged < count else {
+            close(tag)
+            return true
+        }
+        counts[tag].expected = count
+        return false
+    }
+
+    /// One record of `tag` was acknowledged.
+    ///
+    /// - Returns: the item, once this was its last record (its tag is free again).
+    mutating func acknowledge(_ tag: Int) -> WorkItem? {
+        guard counts.indices.contains(tag), counts[tag].inUse else { return nil }
+        counts[tag].acknowledged += 1
+        guard let expected = counts[tag].expected, counts[tag].acknowledged >= expected else { return nil }
+        let item = items[tag].take()
+        close(tag)
+        return item
+    }
+
+    /// Frees `tag`: its item was dropped, cancelled, or is done without waiting for the broker.
+    mutating func close(_ tag: Int) {
+        guard counts.indices.contains(tag), counts[tag].inUse else { return }
+        counts[tag] = Counts()
+        items[tag] = nil
+        free.append(tag)
     }
 }

@@ -52,18 +52,10 @@ struct InputLogHandler: LogHandler {
 }
 
 extension Logger {
-    /// This logger, with `message`'s topic, partition and offset (and `correlationID`) as metadata.
-    func forInput(_ message: KafkaMessageLocation, correlationID: String? = nil) -> Logger {
+    /// This logger, with an input's topic, partition and offset (and `correlationID`) as metadata.
+    func forInput(topic: String, partition: Int32, offset: Int64, correlationID: String? = nil) -> Logger {
         let handler = InputLogHandler(
-            base: self.handler, topic: message.topic, partition: message.partition, offset: message.offset,
-            correlationID: correlationID)
+            base: self.handler, topic: topic, partition: partition, offset: offset, correlationID: correlationID)
         return Logger(label: label) { _ in handler }
     }
-}
-
-/// Where a message came from, for ``Logger/forInput(_:correlationID:)``.
-struct KafkaMessageLocation {
-    var topic: String
-    var partition: Int32
-    var offset: Int64
 }

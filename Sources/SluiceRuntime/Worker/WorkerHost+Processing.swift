@@ -6,64 +6,121 @@ import Tracing
 
 /// One input's way through the node: decode, process with retries, produce, finish.
 extension WorkerHost {
-    /// Runs `first`, then each item that was waiting behind it on the same key.
-    func runLane(from first: WorkItem, producer: KafkaProducer) async {
-        var next: WorkItem? = first
-        while let item = next {
-            await handle(item, producer: producer)
-            next = state.withLock { $0.processed(item) }
+    /// A lane: runs started items one after another, oldest first, until the intake is closed and nothing is ready.
+    /// An item's key is held until the lane is done with it, so a key's inputs run one at a time and in order.
+    func runLane(producer: KafkaProducer) async {
+        var current = await nextReady()
+        while let item = current {
+            let outputs = await handle(item)
+            current = await complete(item, outputs: outputs, producer: producer)
+            if current == nil { current = await nextReady() }
         }
     }
 
-    private func handle(_ item: WorkItem, producer: KafkaProducer) async {
-        let message = item.message
-        let location = KafkaMessageLocation(topic: message.topic, partition: message.partition, offset: message.offset)
-        var logger = logger.forInput(location)
+    /// The next started item, waiting for one; `nil` once the intake is closed and nothing is ready.
+    private func nextReady() async -> WorkItem? {
+        if let item = state.withLock({ $0.nextReady(orPark: nil) }) { return item }
+        return await withCheckedContinuation { lane in
+            if let item = state.withLock({ $0.nextReady(orPark: lane) }) { lane.resume(returning: item) }
+        }
+    }
 
-        let envelope: Envelope
+    /// Decodes and processes `item`, retrying as the node's `retries` allow.
+    ///
+    /// - Returns: the records to produce for it (its outputs, or the dead-letter record), or `nil` if its
+    ///   processing was cancelled: its offset then stays unfinished, so the next owner processes it again.
+    private func handle(_ item: WorkItem) async -> [KafkaRecord]? {
+        let message = item.message
+        var envelope: Envelope
         do {
+            var headers = Envelope.RawHeaders()
+            for header in message.headers { headers.collect(name: header.name, value: header.value ?? []) }
             envelope = try Envelope.decode(
-                key: message.key, value: message.value, headers: message.headers.map { ($0.name, $0.value ?? []) },
+                key: message.key, value: message.value, headers: headers,
                 mode: entryTopics.contains(message.topic) ? .lenient : .strict,
                 receivedAt: message.timestampMilliseconds)
         } catch {
-            logger.warning("undecodable message sent to the dead-letter topic: \(error)")
-            await deadLetter(item, error: "\(error)", attempts: 0, producer: producer)
-            return
+            return deadLetter(message, error: "\(error)", attempts: 0, logger: inputLogger(message), "undecodable message")
         }
-        logger = self.logger.forInput(location, correlationID: envelope.correlationID)
+        if let bound = loopBounds[message.topic] {
+            // Coming round a loop: one more round, within the edge's bound.
+            envelope.iteration += 1
+            guard envelope.iteration <= bound else {
+                return deadLetter(
+                    message, error: "loop limit: round \(envelope.iteration) through \(message.topic), maxIterations is \(bound)",
+                    attempts: 0, logger: inputLogger(message), "message over its loop limit")
+            }
+        }
         let input = NodeInput(
             envelope: envelope, topic: message.topic, partition: message.partition, offset: message.offset)
 
         var attempt = 1
         while true {
-            let context = NodeContext(
-                node: nodeName, instanceID: instanceID, config: spec.config, ports: spec.ports, logger: logger,
-                input: input, attempt: attempt)
+            let context = NodeContext(host: contextTemplate, input: input, attempt: attempt)
             do {
                 let traceparent = try await process(input, context: context)
-                let records = context.takeEmissions().map { output(input, emission: $0, traceparent: traceparent) }
-                await send(records, finishing: item, producer: producer)
                 metrics.processed.increment()
-                return
+                return context.takeEmissions().map {
+                    output(input, key: message.key, emission: $0, traceparent: traceparent)
+                }
             } catch {
                 metrics.failed.increment()
+                let logger = context.logger
                 if Task.isCancelled {
-                    // Shutdown ran out of time: not the input's fault. Its offset stays unfinished, so the next
-                    // owner of the partition processes it again.
+                    // Shutdown ran out of time: not the input's fault.
                     logger.warning("processing cancelled at attempt \(attempt): \(error)")
-                    return
+                    return nil
                 }
                 guard retryPolicy.allowsRetry(attempt) else {
-                    logger.warning("input failed after \(attempt) attempt(s), sent to the dead-letter topic: \(error)")
-                    await deadLetter(item, error: "\(error)", attempts: attempt, producer: producer)
-                    return
+                    return deadLetter(
+                        message, error: "\(error)", attempts: attempt, logger: logger,
+                        "input failed after \(attempt) attempt(s)")
                 }
                 logger.info("attempt \(attempt) failed, retrying: \(error)")
                 try? await Task.sleep(for: retryPolicy.delay(forAttempt: attempt))
                 attempt += 1
             }
         }
+    }
+
+    /// Hands `item`'s records to the producer (at-least-once: `item` finishes when the last is acknowledged, at
+    /// once when there are none) or holds them for a transaction (exactly-once). A delivery failure stops the host
+    /// without finishing `item`, so its offset is not committed.
+    ///
+    /// - Returns: what the lane runs next (see ``HostState/next(after:)``).
+    private func complete(
+        _ item: WorkItem, outputs records: [KafkaRecord]?, producer: KafkaProducer
+    ) async -> WorkItem? {
+        if exactlyOnce, let records {
+            let (counted, held, next) = state.withLock { state in
+                (state.hold(item, outputs: records), state.heldCount, state.next(after: item))
+            }
+            if !counted { pending.release() }
+            if held >= transactionTrigger { requestTransaction() }
+            return next
+        }
+        var produced = records?.count
+        for record in records ?? [] {
+            do {
+                try await producer.produce(record, tag: item.tag)
+            } catch {
+                // Not finished: the host stops, and the input is processed again after a restart.
+                fail(error)
+                produced = nil
+                break
+            }
+        }
+        // Only now may the next input of the key run: its outputs must not overtake these.
+        let (finished, next) = state.withLock { $0.processed(item, produced: produced) }
+        if finished { pending.release() }
+        return next
+    }
+
+    /// The delivery reports of records produced by ``complete(_:outputs:producer:)``.
+    func delivered(_ reports: TaggedDeliveries) {
+        if let failure = reports.failed.first { fail(failure.error) }
+        let finished = state.withLock { $0.delivered(tags: reports.acknowledged) }
+        pending.release(finished)
     }
 
     /// Calls the node inside a consumer span parented on the input's trace context.
@@ -91,22 +148,39 @@ extension WorkerHost {
     }
 
     /// The record for one emitted output: same correlation id and iteration as the input, this worker as origin.
-    private func output(_ input: NodeInput, emission: NodeContext.Emission, traceparent: String?) -> KafkaRecord {
-        let envelope = Envelope(
-            rawPayload: emission.payload, correlationID: input.correlationID,
-            iteration: input.iteration,
-            origin: origin, specVersion: specVersion, traceparent: traceparent)
+    private func output(
+        _ input: NodeInput, key: [UInt8]?, emission: NodeContext.Emission, traceparent: String?
+    ) -> KafkaRecord {
+        // The record key is the correlation id: reuse the input's key bytes when it has one.
+        let correlationID = key.flatMap { $0.isEmpty ? nil : $0 } ?? Array(input.correlationID.utf8)
+        var headers: [KafkaHeader] = []
+        headers.reserveCapacity(Envelope.maxHeaderCount)
+        Envelope.forEachHeader(
+            messageID: Envelope.makeMessageIDBytes(), correlationID: correlationID,
+            traceparent: traceparent.map { Array($0.utf8) }, iteration: outputHeaders.iteration(input.iteration),
+            producedAt: Envelope.decimal(Envelope.now()), origin: outputHeaders.origin,
+            specVersion: outputHeaders.specVersion
+        ) { headers.append(KafkaHeader(name: $0, value: $1)) }
         // The port was checked by the context against the spec's ports, which all have a topic.
         let topic = topology.topic(forPort: emission.port) ?? topology.deadLetterTopic
-        let encoded = envelope.encode()
-        return KafkaRecord(
-            topic: topic, key: encoded.key, value: encoded.value,
-            headers: encoded.headers.map { KafkaHeader(name: $0.name, value: $0.value) })
+        return KafkaRecord(topic: topic, key: correlationID, value: emission.payload, headers: headers)
     }
 
-    /// Sends the original record to the dead-letter topic, with why it failed and where it came from.
-    private func deadLetter(_ item: WorkItem, error: String, attempts: Int, producer: KafkaProducer) async {
-        let message = item.message
+    private func inputLogger(_ message: KafkaMessage) -> Logger {
+        logger.forInput(topic: message.topic, partition: message.partition, offset: message.offset)
+    }
+
+    /// Logs why `message` goes to the dead-letter topic and returns the record that takes it there.
+    private func deadLetter(
+        _ message: KafkaMessage, error: String, attempts: Int, logger: Logger, _ what: String
+    ) -> [KafkaRecord] {
+        logger.warning("\(what), sent to the dead-letter topic: \(error)")
+        metrics.deadLettered.increment()
+        return [deadLetterRecord(message, error: error, attempts: attempts)]
+    }
+
+    /// The original record bound for the dead-letter topic, with why it failed and where it came from.
+    private func deadLetterRecord(_ message: KafkaMessage, error: String, attempts: Int) -> KafkaRecord {
         let reasons = [
             KafkaHeader(name: DeadLetterHeader.error, string: error),
             KafkaHeader(name: DeadLetterHeader.attempts, string: String(attempts)),
@@ -116,55 +190,25 @@ extension WorkerHost {
             KafkaHeader(name: DeadLetterHeader.sourcePartition, string: String(message.partition)),
             KafkaHeader(name: DeadLetterHeader.sourceOffset, string: String(message.offset)),
         ]
-        let record = KafkaRecord(
+        return KafkaRecord(
             topic: topology.deadLetterTopic, key: message.key, value: message.value, headers: message.headers + reasons)
-        await send([record], finishing: item, producer: producer)
-        metrics.deadLettered.increment()
+    }
+}
+
+/// Header values every output of one worker shares, encoded once.
+struct OutputHeaders: Sendable {
+    let origin: [UInt8]
+    let specVersion: [UInt8]
+    /// Iterations 0 to 15, the ones loops use.
+    private let smallIterations = (0..<16).map { Envelope.decimal($0) }
+
+    init(origin: String, specVersion: Int) {
+        self.origin = Array(origin.utf8)
+        self.specVersion = Envelope.decimal(specVersion)
     }
 
-    /// Queues `records`; `item` finishes when the last one is acknowledged (at once when there are none).
-    /// A delivery failure stops the host without finishing `item`, so its offset is not committed.
-    /// Exactly-once: holds them for the transaction that commits `item`'s offset instead.
-    private func send(_ records: [KafkaRecord], finishing item: WorkItem, producer: KafkaProducer) async {
-        if exactlyOnce {
-            hold(records, finishing: item)
-            return
-        }
-        // The processing slot is free once the outputs are queued; the pending slot once they are acknowledged.
-        defer { limit.release() }
-        guard !records.isEmpty else {
-            finish(item)
-            return
-        }
-        let unacknowledged = Mutex(records.count)
-        for record in records {
-            do {
-                try await producer.produce(record) { [self] result in
-                    switch result {
-                    case .success:
-                        let remaining = unacknowledged.withLock { count in
-                            count -= 1
-                            return count
-                        }
-                        if remaining == 0 { finish(item) }
-                    case .failure(let error):
-                        fail(error)
-                    }
-                }
-            } catch {
-                fail(error)
-                return
-            }
-        }
-    }
-
-    private func finish(_ item: WorkItem) {
-        let inFlight = state.withLock { state in
-            state.finished(item)
-            return state.inFlight
-        }
-        pending.release()
-        metrics.inFlight.record(inFlight)
+    func iteration(_ iteration: Int) -> [UInt8] {
+        smallIterations.indices.contains(iteration) ? smallIterations[iteration] : Envelope.decimal(iteration)
     }
 }
 

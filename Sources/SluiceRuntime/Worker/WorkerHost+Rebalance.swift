@@ -9,9 +9,9 @@ extension WorkerHost {
         case .assigned(let partitions):
             state.withLock { $0.assign(partitions) }
         case .revoked(let partitions):
-            let dropped = state.withLock { $0.beginRevoke(partitions) }
-            limit.release(dropped)
+            let (dropped, wakeups) = state.withLock { $0.beginRevoke(partitions) }
             pending.release(dropped)
+            for (lane, item) in wakeups { lane.resume(returning: item) }
             let clock = ContinuousClock()
             let deadline = clock.now + configuration.revokeTimeout
             var running = state.withLock { $0.runningCount(in: partitions) }
@@ -38,13 +38,13 @@ extension WorkerHost {
                 }
             }
         case .lost(let partitions):
-            let dropped = state.withLock { state in
-                let queued = state.beginRevoke(partitions)
+            let (dropped, wakeups) = state.withLock { state in
+                let (unstarted, wakeups) = state.beginRevoke(partitions, lost: true)
                 _ = state.endRevoke(partitions)
-                return (queued, state.dropHeld(partitions))
+                return (unstarted + state.dropHeld(partitions), wakeups)
             }
-            limit.release(dropped.0)
-            pending.release(dropped.0 + dropped.1)
+            pending.release(dropped)
+            for (lane, item) in wakeups { lane.resume(returning: item) }
             logger.warning("lost \(partitions.count) partition(s); their in-flight inputs will be processed again")
         }
     }

@@ -23,14 +23,6 @@ extension WorkerHost {
     /// Held inputs that start a transaction before its interval is up: half the pending budget.
     var transactionTrigger: Int { max(1, max(configuration.maxPendingInputs, 2 * spec.concurrency) / 2) }
 
-    /// Holds `item`'s outputs for the next transaction; its processing slot is free again.
-    func hold(_ records: [KafkaRecord], finishing item: WorkItem) {
-        let (counted, held) = state.withLock { ($0.hold(item, outputs: records), $0.heldCount) }
-        limit.release()
-        if !counted { pending.release() }
-        if held >= transactionTrigger { requestTransaction() }
-    }
-
     /// Asks the transaction loop for a transaction now.
     func requestTransaction() {
         control.withLock { $0.transactionRequests }?.yield()
@@ -72,7 +64,9 @@ extension WorkerHost {
                 pending.release(batch.inputs)
                 metrics.transactions.increment()
             } catch {
-                if (error as? KafkaError)?.isFatal != true {
+                // A fenced producer's transaction was aborted by its successor already.
+                let kafkaError = error as? KafkaError
+                if kafkaError?.isFatal != true, kafkaError?.isFenced != true {
                     do { try await producer.abortTransaction() } catch {
                         logger.warning("aborting the failed transaction failed: \(error)")
                     }

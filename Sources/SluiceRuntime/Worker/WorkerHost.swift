@@ -9,17 +9,20 @@ import Tracing
 /// Runs one node of a graph: consumes its inputs, calls the node, produces its outputs and commits.
 ///
 /// ```
-/// input topics ─▶ KafkaConsumer ─▶ permit (≤ concurrency) ─▶ KeyedSequencer ─▶ node.process
-///                      ▲                                                          │ outputs
-///      store(committable) ◀── OffsetWatermark.finish ◀── delivery reports ◀── KafkaProducer
+/// input topics ─▶ KafkaConsumer ─chunks─▶ KeyedSequencer ─▶ ready ─▶ `concurrency` lanes: node.process
+///                      ▲                                                                   │ outputs
+///      store(committable) ◀── OffsetWatermark.finish ◀── delivery reports ◀── KafkaProducer ◀┘
 /// ```
+/// The consumer hands over whole fetched chunks; the lanes are long-lived tasks that take started items oldest
+/// first, so an input costs no task of its own. A key's next item becomes ready only when the one before it is done.
 /// At-least-once: an input's offset is finished only when the node returned *and* the broker acknowledged
 /// every output (or the dead-letter record), and offsets are stored for commit only over a contiguous run of
 /// finished inputs. An input that keeps throwing goes to the node's dead-letter topic after `retries` retries;
 /// one that is not a valid envelope goes there at once.
 ///
-/// A ``Service``: run it in a `ServiceGroup`. On graceful shutdown it stops reading, lets in-flight inputs
-/// finish, stores their offsets, closes the consumer (which commits) and the producer, and returns.
+/// A ``Service``: run it in a `ServiceGroup`. On graceful shutdown it stops reading, drops the inputs it read but
+/// has not started (the partition's next owner processes them), lets running inputs finish, stores their offsets,
+/// closes the consumer (which commits) and the producer, and returns.
 public final class WorkerHost: Service, Sendable {
     /// The node's name in the graph.
     public let nodeName: String
@@ -27,21 +30,31 @@ public final class WorkerHost: Service, Sendable {
     public let instanceID: String
     /// The `sluice-origin` of its outputs: `node@instance`, or the instance id alone when it already starts
     /// with `node@` (as the default `node@host:pid` does).
-    public var origin: String { instanceID.hasPrefix("\(nodeName)@") ? instanceID : "\(nodeName)@\(instanceID)" }
+    public var origin: String { Self.origin(node: nodeName, instanceID: instanceID) }
+
+    static func origin(node: String, instanceID: String) -> String {
+        instanceID.hasPrefix("\(node)@") ? instanceID : "\(node)@\(instanceID)"
+    }
 
     let spec: NodeSpec
     let topology: NodeTopology
     let specVersion: Int
     let entryTopics: Set<String>
+    /// The node's inputs that close a loop: topic → `maxIterations`.
+    let loopBounds: [String: Int]
     let configuration: WorkerConfiguration
     let logger: Logger
     let node: any Node
+    /// What every ``NodeContext`` of this host shares.
+    let contextTemplate: NodeContext.Template
+    /// Header values every output shares.
+    let outputHeaders: OutputHeaders
     let retryPolicy: RetryPolicy
     let state: Mutex<HostState>
-    /// Inputs being processed (the node's `concurrency`).
-    let limit: InFlightLimit
     /// Inputs read and not finished (``WorkerConfiguration/maxPendingInputs``).
     let pending: InFlightLimit
+    /// Inputs read and not started above which reading waits: four per lane, at least 256.
+    var readAhead: Int { max(4 * spec.concurrency, 256) }
     /// Exactly-once transactions run one at a time.
     let transactionLock = AsyncLock()
     let control = Mutex(Control())
@@ -91,15 +104,22 @@ public final class WorkerHost: Service, Sendable {
         self.topology = nodeTopology
         self.specVersion = graph.version
         self.entryTopics = Set(topology.topics.filter { $0.role == .entry }.map(\.name))
+        self.loopBounds = Dictionary(
+            nodeTopology.inputs.compactMap { input in input.ref.maxIterations.map { (input.topic, $0) } },
+            uniquingKeysWith: min)
         self.configuration = configuration
         self.logger = logger
         self.retryPolicy = RetryPolicy(
             maxRetries: spec.retries, baseDelay: configuration.retryBaseDelay,
             maxDelay: max(configuration.retryBaseDelay, configuration.retryMaxDelay))
         self.state = Mutex(HostState(ordered: spec.ordering == .key))
-        self.limit = InFlightLimit(permits: spec.concurrency)
         self.pending = InFlightLimit(permits: max(configuration.maxPendingInputs, 2 * spec.concurrency))
         self.metrics = HostMetrics(node: nodeName)
+        self.outputHeaders = OutputHeaders(
+            origin: Self.origin(node: nodeName, instanceID: instanceID),
+            specVersion: graph.version)
+        self.contextTemplate = NodeContext.Template(
+            node: nodeName, instanceID: instanceID, config: spec.config, ports: spec.ports, logger: logger)
         self.node = try registry.makeNode(
             NodeSetup(
                 name: nodeName, kind: spec.kind, instanceID: instanceID, config: spec.config, ports: spec.ports,
@@ -114,7 +134,9 @@ public final class WorkerHost: Service, Sendable {
     /// - Throws: a ``KafkaError`` when a client cannot be created, an output could not be delivered or a
     ///   transaction failed; the offsets of that work are not committed, so a restart processes it again.
     public func run() async throws {
-        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger) { [self] reports in
+            delivered(reports)
+        }
         if exactlyOnce {
             do {
                 try await producer.initTransactions()
@@ -139,8 +161,7 @@ public final class WorkerHost: Service, Sendable {
         logger.info(
             "worker started",
             metadata: [MetadataKey.topics: "\(topology.inputs.map(\.topic))", MetadataKey.delivery: "\(spec.delivery)"])
-        let (items, continuation) = AsyncStream.makeStream(of: WorkItem.self)
-        let pulling = Task { await pull(from: consumer, into: continuation) }
+        let pulling = Task { await pull(from: consumer) }
         control.withLock { $0.pulling = pulling }
         // Offsets move through periodic stores (at-least-once) or transactions (exactly-once).
         let committing =
@@ -151,8 +172,8 @@ public final class WorkerHost: Service, Sendable {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { group in
-                    for await item in items {
-                        group.addTask { await self.runLane(from: item, producer: producer) }
+                    for _ in 0..<spec.concurrency {
+                        group.addTask { await self.runLane(producer: producer) }
                     }
                 }
             } onGracefulShutdown: {
@@ -191,31 +212,37 @@ public final class WorkerHost: Service, Sendable {
         if let failure = control.withLock({ $0.failure }) { throw failure }
     }
 
-    /// Reads messages while both a processing slot and a pending slot are free and hands startable items to the run loop.
-    private func pull(from consumer: KafkaConsumer, into continuation: AsyncStream<WorkItem>.Continuation) async {
-        defer { continuation.finish() }
-        var messages = consumer.messages.makeAsyncIterator()
-        while !Task.isCancelled {
-            guard await limit.acquire() else { return }
-            guard await pending.acquire() else {
-                limit.release()
-                return
-            }
-            guard let message = await messages.next() else {
-                limit.release()
-                pending.release()
-                return
-            }
-            let (intake, inFlight) = state.withLock { ($0.take(message), $0.inFlight) }
-            metrics.inFlight.record(inFlight)
-            switch intake {
-            case .start(let item): continuation.yield(item)
-            case .queued: break
-            case .dropped:
-                limit.release()
-                pending.release()
-            }
+    /// Reads chunks of messages while pending slots are free and hands their startable items to the lanes; closes
+    /// the intake when cancelled or when the consumer ends: the lanes end once their running inputs are done.
+    private func pull(from consumer: KafkaConsumer) async {
+        defer {
+            let (wakeups, dropped) = state.withLock { $0.closeIntake() }
+            pending.release(dropped)
+            for (lane, item) in wakeups { lane.resume(returning: item) }
         }
+        var batches = consumer.batches.makeAsyncIterator()
+        // Room first, then the next chunk: a chunk waiting here would be memory the read-ahead bound does not see.
+        while await waitForReadAheadRoom(), let batch = await batches.next() {
+            guard await pending.acquire(batch.count) else { return }
+            let (intake, inFlight) = state.withLock { ($0.take(batch), $0.inFlight) }
+            pending.release(intake.dropped)
+            for (lane, item) in intake.wakeups { lane.resume(returning: item) }
+            metrics.inFlight.record(inFlight)
+            if Task.isCancelled { return }
+        }
+    }
+
+    /// Waits while more than ``readAhead`` items wait for a lane, so a slow node holds about that many inputs
+    /// (plus one chunk) in memory and the rest of its backlog stays in the broker.
+    ///
+    /// - Returns: `false` if cancelled meanwhile.
+    private func waitForReadAheadRoom() async -> Bool {
+        var pause = Duration.milliseconds(1)
+        while state.withLock({ $0.unstartedCount }) > readAhead {
+            do { try await Task.sleep(for: pause) } catch { return false }
+            pause = min(pause * 2, .milliseconds(10))
+        }
+        return true
     }
 
     private func storePeriodically(_ consumer: KafkaConsumer) async {
@@ -252,6 +279,11 @@ public final class WorkerHost: Service, Sendable {
         var configuration = KafkaConsumerConfiguration(client: configuration.client, groupID: topology.consumerGroup)
         if self.configuration.staticMembership { configuration.groupInstanceID = instanceID }
         configuration.bufferCapacity = self.configuration.consumerBufferCapacity ?? max(64, spec.concurrency)
+        // librdkafka prefetches up to 64 MB by default: most of a slow worker's memory. 16 MB still keeps a fast
+        // node's fetches ahead of it; the rest of a backlog waits in the broker.
+        if configuration.client.properties["queued.max.messages.kbytes"] == nil {
+            configuration.client.properties["queued.max.messages.kbytes"] = "16384"
+        }
         // Exactly-once: offsets are committed only inside transactions.
         if exactlyOnce { configuration.autoCommitIntervalMilliseconds = 0 }
         return configuration
