@@ -373,9 +373,8 @@ private final class BatchReader: @unchecked Sendable {
     private func headerName(_ cName: UnsafePointer<CChar>) -> String {
         let bytes = UnsafeRawBufferPointer(start: cName, count: strlen(cName))
         for entry in headerNames where entry.bytes.count == bytes.count {
-            if bytes.isEmpty || entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
-                return entry.name
-            }
+            let same = entry.bytes.withUnsafeBytes { bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+            if same { return entry.name }
         }
         let name = String(decoding: bytes, as: UTF8.self)
         if headerNames.count < 64 { headerNames.append((Array(bytes), name)) }

@@ -105,12 +105,14 @@ extension SluiceBench {
             _ relay: String?, _ body: (PipelineBenchmark) async throws -> T
         ) async throws -> T {
             let logger = options.logger("sluice.bench")
-            return try await FreshBroker.with(stateDirectory: options.stateDirectory, logger: logger) { brokers, brokerPID in
+            return try await FreshBroker.with(stateDirectory: options.stateDirectory, logger: logger) {
+                brokers, brokerPID in
                 let benchmark = PipelineBenchmark(
                     settings: KafkaBenchSettings(
                         brokers: brokers, count: options.count, valueSize: options.valueSize,
                         fetchWaitMilliseconds: Self.fetchWaitMilliseconds),
-                    brokerPID: brokerPID, partitions: partitions, hops: hops, paced: paced, pacedRate: pacedRate, sluice: sluice, relay: relay,
+                    brokerPID: brokerPID, partitions: partitions, hops: hops, paced: paced, pacedRate: pacedRate,
+                    sluice: sluice, relay: relay,
                     workDirectory: options.stateDirectory.appendingPathComponent("pipeline-\(brokers.split(separator: ":").last ?? "")"),
                     logger: logger, timeLimit: .seconds(60 + options.count / 2_000))
                 return try await body(benchmark)

@@ -40,15 +40,16 @@ extension WorkerHost {
                 mode: entryTopics.contains(message.topic) ? .lenient : .strict,
                 receivedAt: message.timestampMilliseconds)
         } catch {
-            return deadLetter(message, error: "\(error)", attempts: 0, logger: inputLogger(message), "undecodable message")
+            return deadLetter(
+                message, error: "\(error)", attempts: 0, logger: inputLogger(message), "undecodable message")
         }
         if let bound = loopBounds[message.topic] {
             // Coming round a loop: one more round, within the edge's bound.
             envelope.iteration += 1
             guard envelope.iteration <= bound else {
+                let reason = "loop limit: round \(envelope.iteration) through \(message.topic), maxIterations is \(bound)"
                 return deadLetter(
-                    message, error: "loop limit: round \(envelope.iteration) through \(message.topic), maxIterations is \(bound)",
-                    attempts: 0, logger: inputLogger(message), "message over its loop limit")
+                    message, error: reason, attempts: 0, logger: inputLogger(message), "message over its loop limit")
             }
         }
         let input = NodeInput(
