@@ -75,7 +75,7 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
 
     /// Whether a newer producer with the same `transactional.id` took over: this one's open transaction was
     /// aborted by it, and this producer can only be closed.
-    public var isFenced: Bool { name == "_FENCED" || name == "PRODUCER_FENCED" }
+    public var isFenced: Bool { ["_FENCED", "PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH"].contains(name) }
 
     public var description: String {
         let label = name.isEmpty ? "\(code)" : "\(code) (\(name))"

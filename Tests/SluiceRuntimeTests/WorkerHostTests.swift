@@ -174,7 +174,7 @@ struct WorkerHostTests {
     @Test func aSecondWorkerJoiningMidRunTakesOverPartitionsWithNothingLostOrDuplicated() async throws {
         let nodes = [
             NodeSpec(
-                name: "slow", kind: .delay, inputs: [InputRef(source: "events")], config: .object(["ms": .int(20)]),
+                name: "slow", kind: .delay, inputs: [InputRef(source: "events")], config: .object(["ms": .int(30)]),
                 concurrency: 8)
         ]
         try await TestGraph.with(inputs: [InputSpec(name: "events", partitions: 4)], nodes: nodes) { graph in
@@ -192,7 +192,7 @@ struct WorkerHostTests {
             let seen = await watcher.collect(500, timeout: .seconds(60))
             await watcher.close()
             #expect(seen.count == 500)
-            // 8 in flight at 20 ms each: about 400 a second, so the rebalance happens mid-run.
+            // 8 in flight at 30 ms each: about 270 a second, so the rebalance happens mid-run even on a busy machine.
             let second = RunningWorker(try graph.host("slow", instanceID: "slow-b", staticMembership: staticMembership))
             let outputs = try await TestKafka.read(topic, count: 4_000, timeout: .seconds(60), quiet: .seconds(3))
             try await first.stop()

@@ -8,9 +8,10 @@ import Tracing
 extension WorkerHost {
     /// A lane: runs started items one after another, oldest first, until the intake is closed and nothing is ready.
     /// An item's key is held until the lane is done with it, so a key's inputs run one at a time and in order.
+    /// Cancelled (not a graceful shutdown), it stops after its current item, as a crash would.
     func runLane(producer: KafkaProducer) async {
         var current = await nextReady()
-        while let item = current {
+        while let item = current, !Task.isCancelled {
             let outputs = await handle(item)
             current = await complete(item, outputs: outputs, producer: producer)
             if current == nil { current = await nextReady() }
