@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SluiceCore
 import SluiceKafka
+import SluiceRuntime
 
 /// The measurements of `sluice-bench pipeline`, each on the broker it is given (a fresh one per measurement).
 ///
@@ -248,10 +249,8 @@ struct PipelineBenchmark: Sendable {
     /// 1,024), with its headers. Both chains carry these same records on every edge.
     private func input(_ number: Int, to topic: String) -> KafkaRecord {
         let value = ChainPayload.make(number: number, sentAt: ChainPayload.now, size: settings.valueSize)
-        let encoded = Envelope(rawPayload: value, correlationID: "k\(number % 1024)", specVersion: 1).encode()
         return KafkaRecord(
-            topic: topic, key: encoded.key, value: encoded.value,
-            headers: encoded.headers.map { KafkaHeader(name: $0.name, value: $0.value) })
+            topic: topic, envelope: Envelope(rawPayload: value, correlationID: "k\(number % 1024)", specVersion: 1))
     }
 
     /// Sends the paced inputs (numbers after the backlog), each stamped when it is sent.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceCore
 import SluiceKafka
+import SluiceRuntime
 
 extension Sluice {
     /// `sluice publish FILE --input NAME`: send JSON payloads to a graph's entry topic.
@@ -63,10 +64,9 @@ extension Sluice {
         }
 
         private func record(_ payload: [UInt8], topic: String, version: Int) -> KafkaRecord {
-            let encoded = Envelope(rawPayload: payload, correlationID: Envelope.makeMessageID(), specVersion: version).encode()
-            return KafkaRecord(
-                topic: topic, key: encoded.key, value: encoded.value,
-                headers: encoded.headers.map { KafkaHeader(name: $0.name, value: $0.value) })
+            KafkaRecord(
+                topic: topic,
+                envelope: Envelope(rawPayload: payload, correlationID: Envelope.makeMessageID(), specVersion: version))
         }
     }
 }

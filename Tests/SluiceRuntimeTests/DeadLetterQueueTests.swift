@@ -79,20 +79,17 @@ struct DeadLetterQueueTests {
     }
 
     func poison(_ topic: String, correlationID: String) throws -> KafkaRecord {
-        var encoded = try Envelope(
-            payload: Numbered(i: 2), correlationID: correlationID, origin: "a@test", specVersion: 1
-        ).encode()
-        encoded.value = Array("not json {".utf8)
-        return KafkaRecord(
-            topic: topic, key: encoded.key, value: encoded.value,
-            headers: encoded.headers.map { KafkaHeader(name: $0.name, value: $0.value) })
+        var record = KafkaRecord(
+            topic: topic,
+            envelope: try Envelope(
+                payload: Numbered(i: 2), correlationID: correlationID, origin: "a@test", specVersion: 1))
+        record.value = Array("not json {".utf8)
+        return record
     }
 
     func good(_ topic: String, i: Int) throws -> KafkaRecord {
-        let encoded = try Envelope(payload: Numbered(i: i), correlationID: "c\(i)", origin: "a@test", specVersion: 1)
-            .encode()
-        return KafkaRecord(
-            topic: topic, key: encoded.key, value: encoded.value,
-            headers: encoded.headers.map { KafkaHeader(name: $0.name, value: $0.value) })
+        KafkaRecord(
+            topic: topic,
+            envelope: try Envelope(payload: Numbered(i: i), correlationID: "c\(i)", origin: "a@test", specVersion: 1))
     }
 }

@@ -109,16 +109,14 @@ struct WorkerHostTests {
         ]
         try await TestGraph.with(inputs: [InputSpec(name: "events", partitions: 1)], nodes: nodes) { graph in
             let edge = graph.node("a").ports[0].topic
-            let good = try Envelope(payload: Numbered(i: 1), correlationID: "c1", origin: "a@test", specVersion: 1)
-                .encode()
-            var poison = try Envelope(payload: Numbered(i: 2), correlationID: "c2", origin: "a@test", specVersion: 1)
-                .encode()
+            let good = KafkaRecord(
+                topic: edge,
+                envelope: try Envelope(payload: Numbered(i: 1), correlationID: "c1", origin: "a@test", specVersion: 1))
+            var poison = KafkaRecord(
+                topic: edge,
+                envelope: try Envelope(payload: Numbered(i: 2), correlationID: "c2", origin: "a@test", specVersion: 1))
             poison.value = Array("not json {".utf8)
-            let records = [poison, good].map { encoded in
-                KafkaRecord(
-                    topic: edge, key: encoded.key, value: encoded.value,
-                    headers: encoded.headers.map { KafkaHeader(name: $0.name, value: $0.value) })
-            }
+            let records = [poison, good]
             let producer = try TestKafka.producer()
             try await TestKafka.produce(producer, records)
             await producer.close()
