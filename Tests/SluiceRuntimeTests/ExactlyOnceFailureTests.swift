@@ -11,25 +11,34 @@ import Testing
 /// their outputs are held for the next transaction.
 @Suite("Exactly-once worker host failures against the broker", .serialized, .timeLimit(.minutes(5)))
 struct ExactlyOnceFailureTests {
-    /// A `tally` node (see ``TallyNode``): 10 ms per input, 8 at once, so a backlog takes seconds to drain.
-    private static func tallyGraph(partitions: Int) -> (inputs: [InputSpec], nodes: [NodeSpec]) {
+    /// What both tests start from: the graph, the delivery reports of its `total` published inputs, the node's output
+    /// topic and consumer group, and an admin client.
+    private typealias Backlog = (
+        graph: TestGraph, reports: [DeliveryReport], topic: String, group: String, admin: KafkaAdmin
+    )
+
+    /// A graph with one `tally` node (see ``TallyNode``: 10 ms per input, 8 at once, so a backlog takes seconds to
+    /// drain) and `total` inputs published to it before `body` runs.
+    private static func withTallyBacklog(
+        partitions: Int, total: Int, _ body: (Backlog) async throws -> Void
+    ) async throws {
         let node = NodeSpec(
             name: "tally", kind: .custom("Tally"), inputs: [InputRef(source: "events")],
             config: .object(["ms": .int(10)]), concurrency: 8, delivery: .exactlyOnce)
-        return ([InputSpec(name: "events", partitions: partitions)], [node])
+        try await TestGraph.with(inputs: [InputSpec(name: "events", partitions: partitions)], nodes: [node]) { graph in
+            let producer = try TestKafka.producer()
+            let reports = try await TestKafka.produce(producer, graph.entryRecords("events", 0..<total, keys: 100))
+            await producer.close()
+            let tally = graph.node("tally")
+            try await body((graph, reports, tally.ports[0].topic, tally.consumerGroup, try TestKafka.admin()))
+        }
     }
 
     @Test func aFencedProducerFailsTheTransactionStopsTheHostWithTheErrorAndARestartLosesNothing() async throws {
         let total = 4_000
-        let (inputs, nodes) = Self.tallyGraph(partitions: 3)
         let tally = ProcessedInputs()
-        try await TestGraph.with(inputs: inputs, nodes: nodes) { graph in
-            let producer = try TestKafka.producer()
-            let reports = try await TestKafka.produce(producer, graph.entryRecords("events", 0..<total, keys: 100))
-            await producer.close()
-            let topic = graph.node("tally").ports[0].topic
-            let group = graph.node("tally").consumerGroup
-            let admin = try TestKafka.admin()
+        try await Self.withTallyBacklog(partitions: 3, total: total) { backlog in
+            let (graph, reports, topic, group, admin) = backlog
 
             let host = try graph.host("tally", registry: tally.registry, instanceID: "eos-fenced")
             let running = Task { try await host.run() }
@@ -94,15 +103,9 @@ struct ExactlyOnceFailureTests {
 
     @Test func aRevokeWhileOutputsAreHeldCommitsThemSoTheNewOwnerNeitherRedoesNorLosesAnything() async throws {
         let total = 4_000
-        let (inputs, nodes) = Self.tallyGraph(partitions: 4)
         let tally = ProcessedInputs()
-        try await TestGraph.with(inputs: inputs, nodes: nodes) { graph in
-            let producer = try TestKafka.producer()
-            let reports = try await TestKafka.produce(producer, graph.entryRecords("events", 0..<total, keys: 100))
-            await producer.close()
-            let topic = graph.node("tally").ports[0].topic
-            let group = graph.node("tally").consumerGroup
-            let admin = try TestKafka.admin()
+        try await Self.withTallyBacklog(partitions: 4, total: total) { backlog in
+            let (graph, reports, topic, group, admin) = backlog
 
             // Tansu leaves a static member out of the second round of a cooperative rebalance (it would never get
             // partitions), so there the hosts join as dynamic members.

@@ -32,46 +32,45 @@ extension Envelope {
         key: [UInt8]?, value: [UInt8], headers: RawHeaders, mode: DecodingMode = .strict, receivedAt: Int64? = nil
     ) throws(EnvelopeError) -> Envelope {
         let lenient = mode == .lenient
-        func header(_ name: String) -> [UInt8]? { headers[name] }
-        func required(_ name: String) throws(EnvelopeError) -> [UInt8]? {
-            if let bytes = header(name) { return bytes }
+        func required(_ bytes: [UInt8]?, _ name: String) throws(EnvelopeError) -> [UInt8]? {
+            if let bytes { return bytes }
             if lenient { return nil }
             throw EnvelopeError(code: .missingHeader, header: name, message: "missing header '\(name)'")
         }
 
-        let messageID = try required(Header.messageID).map { bytes throws(EnvelopeError) in
+        let messageID = try required(headers.messageID, Header.messageID).map { bytes throws(EnvelopeError) in
             try text(bytes, header: Header.messageID)
         }
-        let correlationHeader = try required(Header.correlationID).map { bytes throws(EnvelopeError) in
-            try text(bytes, header: Header.correlationID)
+        let correlationHeader = try required(headers.correlationID, Header.correlationID).map {
+            bytes throws(EnvelopeError) in try text(bytes, header: Header.correlationID)
         }
-        let traceparent = try header(Header.traceparent).map { bytes throws(EnvelopeError) in
+        let traceparent = try headers.traceparent.map { bytes throws(EnvelopeError) in
             let value = try text(bytes, header: Header.traceparent)
             guard isTraceparent(value) else {
                 throw malformed(Header.traceparent, bytes, expected: "W3C trace context 00-<32 hex>-<16 hex>-<2 hex>")
             }
             return value
         }
-        let iteration = try required(Header.iteration).map { bytes throws(EnvelopeError) in
+        let iteration = try required(headers.iteration, Header.iteration).map { bytes throws(EnvelopeError) in
             guard let number = decimal(bytes, maxDigits: 9) else {
                 throw malformed(Header.iteration, bytes, expected: "a non-negative decimal integer")
             }
             return number
         }
-        let producedAt = try required(Header.producedAt).map { bytes throws(EnvelopeError) in
+        let producedAt = try required(headers.producedAt, Header.producedAt).map { bytes throws(EnvelopeError) in
             guard let number = decimal(bytes, maxDigits: 18) else {
                 throw malformed(Header.producedAt, bytes, expected: "milliseconds since the epoch, in decimal")
             }
             return number
         }
-        let origin = try required(Header.origin).map { bytes throws(EnvelopeError) in
+        let origin = try required(headers.origin, Header.origin).map { bytes throws(EnvelopeError) in
             let value = try text(bytes, header: Header.origin)
             guard let at = value.firstIndex(of: "@"), at != value.startIndex, value.index(after: at) != value.endIndex else {
                 throw malformed(Header.origin, bytes, expected: "node@instance")
             }
             return value
         }
-        let specVersion = try required(Header.specVersion).map { bytes throws(EnvelopeError) in
+        let specVersion = try required(headers.specVersion, Header.specVersion).map { bytes throws(EnvelopeError) in
             guard let number = decimal(bytes, maxDigits: 9), number > 0 else {
                 throw malformed(Header.specVersion, bytes, expected: "a positive decimal integer")
             }
@@ -124,7 +123,7 @@ extension Envelope {
     /// The values of the envelope's headers on one record, collected in a single pass over its headers; other
     /// headers are ignored, and of a repeated name the last value counts.
     public struct RawHeaders: Sendable {
-        private var messageID, correlationID, traceparent, iteration, producedAt, origin, specVersion: [UInt8]?
+        fileprivate var messageID, correlationID, traceparent, iteration, producedAt, origin, specVersion: [UInt8]?
 
         public init() {}
 
@@ -139,19 +138,6 @@ extension Envelope {
             case Header.origin: origin = value
             case Header.specVersion: specVersion = value
             default: break
-            }
-        }
-
-        subscript(name: String) -> [UInt8]? {
-            switch name {
-            case Header.messageID: messageID
-            case Header.correlationID: correlationID
-            case Header.traceparent: traceparent
-            case Header.iteration: iteration
-            case Header.producedAt: producedAt
-            case Header.origin: origin
-            case Header.specVersion: specVersion
-            default: nil
             }
         }
     }

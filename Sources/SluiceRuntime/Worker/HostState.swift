@@ -327,9 +327,6 @@ struct DeliverySlots {
     private var items: [WorkItem?] = []
     private var free: [Int] = []
 
-    /// Tags in use.
-    var count: Int { counts.count - free.count }
-
     /// A tag for a new item.
     mutating func open() -> Int {
         if let tag = free.popLast() {

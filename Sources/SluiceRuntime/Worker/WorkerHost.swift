@@ -38,7 +38,6 @@ public final class WorkerHost: Service, Sendable {
 
     let spec: NodeSpec
     let topology: NodeTopology
-    let specVersion: Int
     let entryTopics: Set<String>
     /// The node's inputs that close a loop: topic → `maxIterations`.
     let loopBounds: [String: Int]
@@ -102,7 +101,6 @@ public final class WorkerHost: Service, Sendable {
         self.instanceID = instanceID
         self.spec = spec
         self.topology = nodeTopology
-        self.specVersion = graph.version
         self.entryTopics = Set(topology.topics.filter { $0.role == .entry }.map(\.name))
         self.loopBounds = Dictionary(
             nodeTopology.inputs.compactMap { input in input.ref.maxIterations.map { (input.topic, $0) } },
