@@ -124,10 +124,14 @@ struct ExactlyOnceFailureTests {
             let beforeRevoke = try await admin.committedOffsets(group: group)
             #expect(beforeRevoke.isEmpty, "the first host holds every output, nothing is committed yet")
 
+            // Until the second host has joined and taken partitions over (a rebalance takes seconds, longer on a
+            // loaded machine), inputs are slow, so the first host cannot finish the backlog alone before it.
+            tally.delayOverride = .milliseconds(100)
             let second = try graph.host(
                 "tally", registry: tally.registry, instanceID: "eos-b", staticMembership: staticMembership)
             let runningSecond = RunningWorker(second)
             let tookOver = await Self.eventually { tally.count(by: second.instanceID) >= 1 }
+            tally.delayOverride = nil
             #expect(tookOver, "the second host got partitions revoked from the first")
             let drained = await Self.eventually { tally.total >= total }
             #expect(drained, "every input was processed")
@@ -193,6 +197,13 @@ struct ExactlyOnceFailureTests {
 /// Which inputs (their `i`) each host's node processed, over all hosts of a test.
 final class ProcessedInputs: Sendable {
     private let state = Mutex<[String: [Int]]>([:])
+    private let override = Mutex<Duration?>(nil)
+
+    /// When set, how long every ``TallyNode`` of the test takes per input instead of its configured delay.
+    var delayOverride: Duration? {
+        get { override.withLock { $0 } }
+        set { override.withLock { $0 = newValue } }
+    }
 
     /// A registry whose `custom/Tally` nodes record here.
     var registry: NodeRegistry {
@@ -213,7 +224,8 @@ final class ProcessedInputs: Sendable {
     func snapshot() -> [String: [Int]] { state.withLock { $0 } }
 }
 
-/// Waits `config.ms` milliseconds, passes the payload through and records that its host processed it.
+/// Waits `config.ms` milliseconds (or the tally's ``ProcessedInputs/delayOverride``), passes the payload through and
+/// records that its host processed it.
 actor TallyNode: Node {
     let delay: Duration
     let instanceID: String
@@ -228,7 +240,7 @@ actor TallyNode: Node {
     init(setup: NodeSetup) throws { try self.init(setup: setup, tally: ProcessedInputs()) }
 
     func process(_ input: NodeInput, context: NodeContext) async throws {
-        try await Task.sleep(for: delay)
+        try await Task.sleep(for: tally.delayOverride ?? delay)
         let i = try input.payload(as: Numbered.self).i
         try context.emit(rawJSON: input.rawPayload)
         tally.record(i, by: instanceID)
