@@ -385,24 +385,31 @@ private final class BatchReader: @unchecked Sendable {
         let m = raw.pointee
         let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
         let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
-        var headers: [KafkaHeader] = []
+        var headers = PackedHeaders(capacity: 0, valueBytes: 0)
         var hdrs: OpaquePointer? = nil
         if rd_kafka_message_headers(raw, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
-            headers.reserveCapacity(rd_kafka_header_cnt(hdrs))
             var index = 0
             var name: UnsafePointer<CChar>? = nil
             var valuePointer: UnsafeRawPointer? = nil
             var size = 0
+            // Sized first, so the two buffers are allocated once.
+            var valueBytes = 0
             while rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                let bytes = valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
-                headers.append(KafkaHeader(name: headerName(name!), value: bytes))
+                valueBytes += size
+                index += 1
+            }
+            headers = PackedHeaders(capacity: index, valueBytes: valueBytes)
+            index = 0
+            while rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append(
+                    name: headerName(name!), value: valuePointer.map { UnsafeRawBufferPointer(start: $0, count: size) })
                 index += 1
             }
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
         var message = KafkaMessage(
-            topic: topic, partition: m.partition, offset: m.offset, key: key, value: value, headers: headers,
+            topic: topic, partition: m.partition, offset: m.offset, key: key, value: value, packedHeaders: headers,
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
         message.isTombstone = m.payload == nil
         return message

@@ -70,14 +70,39 @@ public struct KafkaMessage: Sendable {
     public var key: [UInt8]?
     /// The value (empty for a tombstone; see ``isTombstone``).
     public var value: [UInt8]
-    public var headers: [KafkaHeader]
     /// Timestamp in milliseconds since the epoch, or `nil` if the broker gave none.
     public var timestampMilliseconds: Int64?
     /// Whether the value is null: a deletion marker on a compacted topic.
     public var isTombstone: Bool = false
+    /// The headers as given, or as read (packed) by a consumer.
+    private var storedHeaders: Headers
+
+    private enum Headers: Sendable {
+        case list([KafkaHeader])
+        case packed(PackedHeaders)
+    }
 
     public init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader],
+        timestampMilliseconds: Int64?
+    ) {
+        self.init(
+            topic: topic, partition: partition, offset: offset, key: key, value: value, headers: .list(headers),
+            timestampMilliseconds: timestampMilliseconds)
+    }
+
+    /// A consumed message whose header values share one buffer.
+    init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], packedHeaders: PackedHeaders,
+        timestampMilliseconds: Int64?
+    ) {
+        self.init(
+            topic: topic, partition: partition, offset: offset, key: key, value: value,
+            headers: .packed(packedHeaders), timestampMilliseconds: timestampMilliseconds)
+    }
+
+    private init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: Headers,
         timestampMilliseconds: Int64?
     ) {
         self.topic = topic
@@ -85,14 +110,75 @@ public struct KafkaMessage: Sendable {
         self.offset = offset
         self.key = key
         self.value = value
-        self.headers = headers
+        self.storedHeaders = headers
         self.timestampMilliseconds = timestampMilliseconds
+    }
+
+    /// The headers in wire order. A consumed message keeps its header values in one buffer; this builds the list
+    /// from it on each access, so code on a hot path reads them with ``forEachHeader(_:)``.
+    public var headers: [KafkaHeader] {
+        get {
+            switch storedHeaders {
+            case .list(let headers): return headers
+            case .packed(let packed):
+                var headers: [KafkaHeader] = []
+                headers.reserveCapacity(packed.count)
+                packed.forEach { headers.append(KafkaHeader(name: $0, value: $1.map(Array.init))) }
+                return headers
+            }
+        }
+        set { storedHeaders = .list(newValue) }
+    }
+
+    /// Calls `body` with each header in wire order, its value a view of the message's storage (`nil` for a null
+    /// value): no copy.
+    public func forEachHeader(_ body: (_ name: String, _ value: ArraySlice<UInt8>?) throws -> Void) rethrows {
+        switch storedHeaders {
+        case .list(let headers): for header in headers { try body(header.name, header.value?[...]) }
+        case .packed(let packed): try packed.forEach(body)
+        }
     }
 
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 
     /// The first header with this name.
     public func header(_ name: String) -> KafkaHeader? { headers.first { $0.name == name } }
+}
+
+/// A consumed message's headers: names (shared with the consumer's other messages) and value bounds in one array,
+/// every value in one byte buffer, so reading a message costs two allocations for its headers, not one per header.
+struct PackedHeaders: Sendable {
+    private struct Entry: Sendable {
+        var name: String
+        var start: Int
+        /// `-1` for a null value.
+        var count: Int
+    }
+
+    private var entries: [Entry] = []
+    private var bytes: [UInt8] = []
+
+    init(capacity: Int, valueBytes: Int) {
+        entries.reserveCapacity(capacity)
+        bytes.reserveCapacity(valueBytes)
+    }
+
+    var count: Int { entries.count }
+
+    mutating func append(name: String, value: UnsafeRawBufferPointer?) {
+        guard let value else {
+            entries.append(Entry(name: name, start: bytes.count, count: -1))
+            return
+        }
+        entries.append(Entry(name: name, start: bytes.count, count: value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    func forEach(_ body: (_ name: String, _ value: ArraySlice<UInt8>?) throws -> Void) rethrows {
+        for entry in entries {
+            try body(entry.name, entry.count < 0 ? nil : bytes[entry.start..<entry.start + entry.count])
+        }
+    }
 }
 
 extension TopicPartition: Comparable {

@@ -19,7 +19,7 @@
 /// queued behind it. Every call is O(1) amortized (one hash of the key).
 public struct KeyedSequencer<Item> {
     /// Keys with an item running; each lane holds the items waiting behind it.
-    private var lanes: [[UInt8]: FIFO<Item>] = [:]
+    private var lanes: [Key: FIFO<Item>] = [:]
 
     /// Items waiting behind a running item of the same key.
     public private(set) var queuedCount = 0
@@ -35,7 +35,7 @@ public struct KeyedSequencer<Item> {
     /// - Returns: `item` if it may start now (no item of its key is running), or `nil` if it was queued; it
     ///   will be returned by ``complete(key:)`` when its turn comes.
     public mutating func submit(key: [UInt8]?, item: Item) -> Item? {
-        guard let key else { return item }
+        guard let key = key.map(Key.init) else { return item }
         if let index = lanes.index(forKey: key) {
             lanes.values[index].append(item)
             queuedCount += 1
@@ -50,7 +50,7 @@ public struct KeyedSequencer<Item> {
     /// - Returns: the next queued item of `key`, which is now running, or `nil` if none waits (the key is then
     ///   forgotten), the key is `nil`, or no item of the key was running.
     public mutating func complete(key: [UInt8]?) -> Item? {
-        guard let key, let index = lanes.index(forKey: key) else { return nil }
+        guard let key, let index = lanes.index(forKey: Key(bytes: key)) else { return nil }
         if let next = lanes.values[index].popFirst() {
             queuedCount -= 1
             return next
@@ -61,7 +61,7 @@ public struct KeyedSequencer<Item> {
 
     /// Whether an item with `key` is running.
     public func isRunning(key: [UInt8]) -> Bool {
-        lanes[key] != nil
+        lanes[Key(bytes: key)] != nil
     }
 
     /// Calls `body` with each queued (not running) item.
@@ -84,3 +84,15 @@ public struct KeyedSequencer<Item> {
 }
 
 extension KeyedSequencer: Sendable where Item: Sendable {}
+
+extension KeyedSequencer {
+    /// A record key hashed as one block of bytes: `[UInt8]`'s own hashing feeds the hasher a byte at a time, which
+    /// showed up in profiles (every input hashes its key on submit and again on complete).
+    private struct Key: Hashable, Sendable {
+        var bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+}

@@ -28,7 +28,12 @@ public import SluiceKafka
 /// an offset is redelivered while its old processing is still running, the host must drop the old completion
 /// itself (for example by tagging work with an assignment generation): offsets alone cannot tell them apart.
 public struct OffsetWatermark: Sendable {
-    private var logs: [TopicPartition: PartitionLog] = [:]
+    /// One log per tracked partition, found through `slots`. An array rather than a dictionary of logs: changing a
+    /// log in place through a dictionary subscript allocated (a coroutine frame) on every finish.
+    private var logs: [PartitionLog] = []
+    /// The partition of each log.
+    private var partitions: [TopicPartition] = []
+    private var slots: [TopicPartition: Int] = [:]
 
     /// Offsets tracked and not yet finished, over all partitions.
     public private(set) var totalInFlight = 0
@@ -42,7 +47,16 @@ public struct OffsetWatermark: Sendable {
     ///   tracked for `partition` (a redelivery without ``revoke(_:)``). An ignored offset must not be finished.
     @discardableResult
     public mutating func track(partition: TopicPartition, offset: Int64) -> Bool {
-        let accepted = logs[partition, default: PartitionLog()].append(offset)
+        let slot: Int
+        if let existing = slots[partition] {
+            slot = existing
+        } else {
+            slot = logs.count
+            slots[partition] = slot
+            partitions.append(partition)
+            logs.append(PartitionLog())
+        }
+        let accepted = logs[slot].append(offset)
         if accepted { totalInFlight += 1 }
         return accepted
     }
@@ -53,7 +67,7 @@ public struct OffsetWatermark: Sendable {
     ///   was revoked. Such calls change nothing.
     @discardableResult
     public mutating func finish(partition: TopicPartition, offset: Int64) -> Bool {
-        guard logs[partition]?.finish(offset) == true else { return false }
+        guard let slot = slots[partition], logs[slot].finish(offset) else { return false }
         totalInFlight -= 1
         return true
     }
@@ -65,9 +79,9 @@ public struct OffsetWatermark: Sendable {
     /// cumulative, so the next position returned for that partition covers the same messages.
     public mutating func committable() -> [TopicPartition: Int64] {
         var result: [TopicPartition: Int64] = [:]
-        for index in logs.indices {
-            if let position = logs.values[index].takeUnreportedPosition() {
-                result[logs.keys[index]] = position
+        for slot in logs.indices {
+            if let position = logs[slot].takeUnreportedPosition() {
+                result[partitions[slot]] = position
             }
         }
         return result
@@ -77,26 +91,26 @@ public struct OffsetWatermark: Sendable {
     /// ``committable()`` returns a partition again only once it moves past them. Unknown partitions are ignored.
     public mutating func markCommitted(_ offsets: [TopicPartition: Int64]) {
         for (partition, offset) in offsets {
-            logs[partition]?.markReported(offset)
+            if let slot = slots[partition] { logs[slot].markReported(offset) }
         }
     }
 
     /// The current commit position of `partition` (last contiguous finished offset + 1), whether reported or
     /// not; `nil` until one of its offsets has finished.
     public func position(of partition: TopicPartition) -> Int64? {
-        logs[partition]?.position
+        slots[partition].flatMap { logs[$0].position }
     }
 
     /// How many offsets of `partition` are tracked and not yet finished.
     public func inFlight(_ partition: TopicPartition) -> Int {
-        logs[partition]?.unfinished ?? 0
+        slots[partition].map { logs[$0].unfinished } ?? 0
     }
 
     /// The lowest offset of the run of unfinished offsets at the top of `partition` that all satisfy `predicate`
     /// (for example: not started yet); `nil` when the highest tracked offset is finished or fails it. Dropping
     /// exactly that run leaves no finished offset above a dropped one, so no finished work is redone because of it.
     public func unfinishedTail(of partition: TopicPartition, where predicate: (Int64) -> Bool) -> Int64? {
-        logs[partition]?.unfinishedTail(where: predicate)
+        slots[partition].flatMap { logs[$0].unfinishedTail(where: predicate) }
     }
 
     /// Drops all state of `partitions` (after a rebalance took them away). Later finishes for them are ignored.
@@ -106,13 +120,26 @@ public struct OffsetWatermark: Sendable {
     public mutating func revoke(_ partitions: some Sequence<TopicPartition>) -> [TopicPartition: Int64] {
         var unreported: [TopicPartition: Int64] = [:]
         for partition in partitions {
-            guard var log = logs.removeValue(forKey: partition) else { continue }
+            guard var log = removeLog(of: partition) else { continue }
             totalInFlight -= log.unfinished
             if let position = log.takeUnreportedPosition() {
                 unreported[partition] = position
             }
         }
         return unreported
+    }
+
+    /// Removes the log of `partition`, moving the last log into its slot.
+    private mutating func removeLog(of partition: TopicPartition) -> PartitionLog? {
+        guard let slot = slots.removeValue(forKey: partition) else { return nil }
+        let last = logs.count - 1
+        if slot != last {
+            logs.swapAt(slot, last)
+            partitions.swapAt(slot, last)
+            slots[partitions[slot]] = slot
+        }
+        partitions.removeLast()
+        return logs.removeLast()
     }
 }
 

@@ -22,18 +22,20 @@ public enum SluiceWorker {
     ///
     /// - Parameters:
     ///   - brokers: bootstrap servers; `nil` means `$SLUICE_BROKERS`, else `127.0.0.1:9092`.
+    ///   - properties: librdkafka properties for the worker's consumer and producer, over Sluice's defaults.
     ///   - instanceID: this worker's identity; `nil` means `node@host:pid`.
     ///   - staticMembership: use the instance id as `group.instance.id` (see
     ///     ``WorkerConfiguration/staticMembership``).
     ///   - shutdownGracePeriod: how long the drain may take before in-flight work is cancelled.
     public static func run(
         spec path: String, node: String, registry: NodeRegistry = .builtIn, brokers: String? = nil,
-        instanceID: String? = nil, staticMembership: Bool = true, shutdownGracePeriod: Duration = .seconds(30),
+        properties: [String: String] = [:], instanceID: String? = nil, staticMembership: Bool = true, shutdownGracePeriod: Duration = .seconds(30),
         logger: Logger = Logger(label: "sluice.worker")
     ) async throws {
         let graph = try GraphSpec.load(path: path)
         let brokers = brokers ?? ProcessInfo.processInfo.environment["SLUICE_BROKERS"] ?? "127.0.0.1:9092"
-        var configuration = WorkerConfiguration(client: KafkaClientOptions(brokers: brokers), instanceID: instanceID)
+        var configuration = WorkerConfiguration(
+            client: KafkaClientOptions(brokers: brokers, properties: properties), instanceID: instanceID)
         configuration.staticMembership = staticMembership
         let host = try WorkerHost(
             graph: graph, node: node, registry: registry, configuration: configuration, logger: logger)

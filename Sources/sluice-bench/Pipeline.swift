@@ -42,6 +42,9 @@ extension SluiceBench {
         @Flag(help: "Measure only the Sluice chain of (a): a quicker loop while profiling the worker.")
         var swiftChainOnly = false
 
+        @Option(help: ArgumentHelp("A librdkafka property for every sluice worker (repeatable): tuning experiments.", valueName: "name=value"))
+        var workerProperty: [String] = []
+
         func validate() throws {
             guard partitions > 0, hops > 0, paced > 0, pacedRate > 0, delayCount > 0 else {
                 throw ValidationError("--partitions, --hops, --paced, --paced-rate and --delay-count must be positive")
@@ -112,7 +115,7 @@ extension SluiceBench {
                         brokers: brokers, count: options.count, valueSize: options.valueSize,
                         fetchWaitMilliseconds: Self.fetchWaitMilliseconds),
                     brokerPID: brokerPID, partitions: partitions, hops: hops, paced: paced, pacedRate: pacedRate,
-                    sluice: sluice, relay: relay,
+                    sluice: sluice, workerArguments: workerProperty.flatMap { ["-X", $0] }, relay: relay,
                     workDirectory: options.stateDirectory.appendingPathComponent("pipeline-\(brokers.split(separator: ":").last ?? "")"),
                     logger: logger, timeLimit: .seconds(60 + options.count / 2_000))
                 return try await body(benchmark)

@@ -41,7 +41,7 @@ extension Sluice {
             let queue: DeadLetterQueue
             do {
                 queue = try DeadLetterQueue(
-                    topology: topology, node: node, client: KafkaClientOptions(brokers: connection.resolvedBrokers),
+                    topology: topology, node: node, client: connection.client(),
                     logger: connection.logger("sluice.dlq"))
             } catch let error as NodeError {
                 printError("error: \(error.message)")

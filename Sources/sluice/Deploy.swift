@@ -15,7 +15,7 @@ extension Sluice {
 
         func run() async throws {
             let spec = try loadSpec(file)
-            let outcome = try await GraphDeployer(brokers: connection.resolvedBrokers, logger: connection.logger("sluice.deploy")).deploy(spec)
+            let outcome = try await GraphDeployer(client: connection.client(), logger: connection.logger("sluice.deploy")).deploy(spec)
             let plan = outcome.plan
             for topic in plan.create { print("created  \(topic.name) (\(topic.partitions) partitions)") }
             for increase in plan.increasePartitions {
@@ -41,7 +41,7 @@ extension Sluice {
 
         func run() async throws {
             let spec = try loadSpec(file)
-            let deployer = GraphDeployer(brokers: connection.resolvedBrokers, logger: connection.logger("sluice.deploy"))
+            let deployer = GraphDeployer(client: connection.client(), logger: connection.logger("sluice.deploy"))
             let deleted = try await deployer.undeploy(spec, deleteTopics: deleteTopics)
             for topic in deleted { print("deleted  \(topic)") }
             print("graph '\(spec.graph)' undeployed")

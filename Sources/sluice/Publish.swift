@@ -33,7 +33,7 @@ extension Sluice {
             }
             let topic = TopicName.entry(graph: spec.graph, input: input)
             let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(client: KafkaClientOptions(brokers: connection.resolvedBrokers)),
+                configuration: KafkaProducerConfiguration(client: connection.client()),
                 logger: connection.logger("sluice.publish"))
             var published = 0
             if let count {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SluiceKafka
 
 /// The `sluice` command line: one file per subcommand.
 @main
@@ -16,11 +17,39 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Kafka bootstrap servers (default: $SLUICE_BROKERS, else 127.0.0.1:9092).")
     var brokers: String?
 
+    @Option(
+        name: [.customShort("X"), .customLong("property")],
+        help: ArgumentHelp(
+            "A librdkafka property for every client the command creates (repeatable), e.g. -X linger.ms=20.",
+            valueName: "name=value"))
+    var properties: [String] = []
+
     @Flag(name: .long, help: "Log librdkafka and Sluice internals.")
     var verbose = false
 
+    func validate() throws {
+        for property in properties where !property.contains("=") || property.hasPrefix("=") {
+            throw ValidationError("-X/--property '\(property)': expected name=value")
+        }
+    }
+
     var resolvedBrokers: String {
         brokers ?? ProcessInfo.processInfo.environment["SLUICE_BROKERS"] ?? "127.0.0.1:9092"
+    }
+
+    /// The `-X` properties by name (a later one wins).
+    var propertyMap: [String: String] {
+        Dictionary(
+            properties.map { property in
+                let equals = property.firstIndex(of: "=")!
+                return (String(property[..<equals]), String(property[property.index(after: equals)...]))
+            },
+            uniquingKeysWith: { _, later in later })
+    }
+
+    /// Brokers, client id and the `-X` properties.
+    func client(id clientID: String = "sluice") -> KafkaClientOptions {
+        KafkaClientOptions(brokers: resolvedBrokers, clientID: clientID, properties: propertyMap)
     }
 
     func logger(_ label: String) -> Logger {

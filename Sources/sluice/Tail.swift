@@ -34,13 +34,13 @@ extension Sluice {
                 throw CommandFailure("graph '\(spec.graph)' has no output '\(output)' (outputs: \(topology.outputs.map(\.name).joined(separator: ", ")))")
             }
             let logger = connection.logger("sluice.tail")
-            let admin = try KafkaAdmin(options: KafkaClientOptions(brokers: connection.resolvedBrokers), logger: logger)
+            let admin = try KafkaAdmin(options: connection.client(), logger: logger)
             guard let description = try await admin.describeTopics([topic])[topic] else {
                 throw CommandFailure("topic \(topic) does not exist: is graph '\(spec.graph)' deployed?")
             }
             let consumer = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(
-                    client: KafkaClientOptions(brokers: connection.resolvedBrokers), groupID: "sluice-tail"),
+                    client: connection.client(), groupID: "sluice-tail"),
                 logger: logger)
             try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<description.partitions).map {
                 (TopicPartition(topic: topic, partition: $0), KafkaOffset.beginning)

@@ -47,7 +47,8 @@ extension Sluice {
             let logger = Logger(label: "sluice.worker")
             do {
                 try await SluiceWorker.run(
-                    spec: file, node: node, brokers: connection.resolvedBrokers, instanceID: instanceID,
+                    spec: file, node: node, brokers: connection.resolvedBrokers, properties: connection.propertyMap,
+                    instanceID: instanceID,
                     staticMembership: !dynamicMembership, logger: logger)
             } catch let error as SpecError {
                 printError(error.description)

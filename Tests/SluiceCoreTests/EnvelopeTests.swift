@@ -76,6 +76,19 @@ import Testing
         #expect(throws: EnvelopeError.self) { try Envelope.decode(record) }
     }
 
+    @Test func nonASCIITextHeadersRoundTripAndStayBytesUntilRead() throws {
+        let envelope = Envelope(
+            rawPayload: Array("{}".utf8), correlationID: "bestellung-größe-🙂", origin: "zusammenfassen@wörker-1",
+            specVersion: 1)
+        let decoded = try Envelope.decode(envelope.encode())
+        #expect(decoded.correlationIDBytes.elementsEqual("bestellung-größe-🙂".utf8))
+        #expect(decoded.correlationID == "bestellung-größe-🙂")
+        #expect(decoded.origin == "zusammenfassen@wörker-1")
+        var changed = decoded
+        changed.correlationID = "other"
+        #expect(changed.key == Array("other".utf8) && changed != decoded)
+    }
+
     @Test func keyMustMatchTheCorrelationHeader() throws {
         var record = try sample().encode()
         record.key = Array("other".utf8)

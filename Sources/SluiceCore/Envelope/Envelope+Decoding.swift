@@ -21,18 +21,19 @@ extension Envelope {
         receivedAt: Int64? = nil
     ) throws(EnvelopeError) -> Envelope {
         var raw = RawHeaders()
-        for header in headers { raw.collect(name: header.name, value: header.value) }
+        for header in headers { raw.collect(name: header.name, value: header.value[...]) }
         return try decode(key: key, value: value, headers: raw, mode: mode, receivedAt: receivedAt)
     }
 
     /// Decodes and checks a consumed record whose envelope headers were collected in one pass over its headers.
+    /// The envelope's text headers stay views of the collected bytes: no strings are built.
     ///
     /// - Throws: ``EnvelopeError`` as ``decode(key:value:headers:mode:receivedAt:)`` does.
     public static func decode(
         key: [UInt8]?, value: [UInt8], headers: RawHeaders, mode: DecodingMode = .strict, receivedAt: Int64? = nil
     ) throws(EnvelopeError) -> Envelope {
         let lenient = mode == .lenient
-        func required(_ bytes: [UInt8]?, _ name: String) throws(EnvelopeError) -> [UInt8]? {
+        func required(_ bytes: ArraySlice<UInt8>?, _ name: String) throws(EnvelopeError) -> ArraySlice<UInt8>? {
             if let bytes { return bytes }
             if lenient { return nil }
             throw EnvelopeError(code: .missingHeader, header: name, message: "missing header '\(name)'")
@@ -45,11 +46,10 @@ extension Envelope {
             bytes throws(EnvelopeError) in try text(bytes, header: Header.correlationID)
         }
         let traceparent = try headers.traceparent.map { bytes throws(EnvelopeError) in
-            let value = try text(bytes, header: Header.traceparent)
-            guard isTraceparent(value) else {
+            guard isTraceparent(String(decoding: try text(bytes, header: Header.traceparent), as: UTF8.self)) else {
                 throw malformed(Header.traceparent, bytes, expected: "W3C trace context 00-<32 hex>-<16 hex>-<2 hex>")
             }
-            return value
+            return bytes
         }
         let iteration = try required(headers.iteration, Header.iteration).map { bytes throws(EnvelopeError) in
             guard let number = decimal(bytes, maxDigits: 9) else {
@@ -65,7 +65,9 @@ extension Envelope {
         }
         let origin = try required(headers.origin, Header.origin).map { bytes throws(EnvelopeError) in
             let value = try text(bytes, header: Header.origin)
-            guard let at = value.firstIndex(of: "@"), at != value.startIndex, value.index(after: at) != value.endIndex else {
+            guard let at = value.firstIndex(of: UInt8(ascii: "@")), at != value.startIndex,
+                value.index(after: at) != value.endIndex
+            else {
                 throw malformed(Header.origin, bytes, expected: "node@instance")
             }
             return value
@@ -77,17 +79,18 @@ extension Envelope {
             return number
         }
 
-        let keyText = key.flatMap { $0.isEmpty ? nil : String(validating: $0, as: UTF8.self) }
-        if let key, !key.isEmpty, keyText == nil {
+        let keyBytes = key.flatMap { $0.isEmpty ? nil : $0[...] }
+        if let keyBytes, !isUTF8(keyBytes) {
             throw EnvelopeError(code: .keyMismatch, message: "record key is not valid UTF-8 (it must be the correlation id)")
         }
-        let correlationID: String
-        switch (keyText, correlationHeader) {
-        case (let keyText?, let header?):
-            guard keyText == header else {
+        let correlationID: ArraySlice<UInt8>
+        switch (keyBytes, correlationHeader) {
+        case (let keyBytes?, let header?):
+            guard keyBytes.elementsEqual(header) else {
                 throw EnvelopeError(
                     code: .keyMismatch, header: Header.correlationID,
-                    message: "record key '\(keyText)' differs from header '\(Header.correlationID)' ('\(header)')")
+                    message: "record key '\(String(decoding: keyBytes, as: UTF8.self))' differs from header "
+                        + "'\(Header.correlationID)' ('\(String(decoding: header, as: UTF8.self))')")
             }
             correlationID = header
         case (nil, let header?):
@@ -95,10 +98,10 @@ extension Envelope {
                 throw EnvelopeError(code: .missingKey, message: "record has no key (the key must be the correlation id)")
             }
             correlationID = header
-        case (let keyText?, nil):
-            correlationID = keyText
+        case (let keyBytes?, nil):
+            correlationID = keyBytes
         case (nil, nil):
-            correlationID = makeMessageID()
+            correlationID = makeMessageIDBytes()[...]
         }
 
         if value.isEmpty {
@@ -110,9 +113,9 @@ extension Envelope {
             throw EnvelopeError(code: .invalidPayload, byteOffset: error.offset, message: "payload is not valid JSON: \(error)")
         }
         return Envelope(
-            rawPayload: value, correlationID: correlationID, messageID: messageID ?? makeMessageID(),
-            iteration: iteration.map(Int.init) ?? 0, producedAt: producedAt ?? receivedAt ?? now(),
-            origin: origin, specVersion: specVersion.map(Int.init), traceparent: traceparent)
+            payload: value, messageID: messageID ?? makeMessageIDBytes()[...], correlationID: correlationID,
+            traceparent: traceparent, iteration: iteration.map(Int.init) ?? 0,
+            producedAt: producedAt ?? receivedAt ?? now(), origin: origin, specVersion: specVersion.map(Int.init))
     }
 
     /// Decodes a record produced by ``encode()`` or consumed from a topic.
@@ -123,12 +126,14 @@ extension Envelope {
     /// The values of the envelope's headers on one record, collected in a single pass over its headers; other
     /// headers are ignored, and of a repeated name the last value counts.
     public struct RawHeaders: Sendable {
-        fileprivate var messageID, correlationID, traceparent, iteration, producedAt, origin, specVersion: [UInt8]?
+        fileprivate var messageID, correlationID, traceparent, iteration, producedAt, origin, specVersion:
+            ArraySlice<UInt8>?
 
         public init() {}
 
-        /// Notes header `name` if it is one of the envelope's.
-        public mutating func collect(name: String, value: [UInt8]) {
+        /// Notes header `name` if it is one of the envelope's (a null value counts as empty).
+        public mutating func collect(name: String, value: ArraySlice<UInt8>?) {
+            let value = value ?? []
             switch name {
             case Header.messageID: messageID = value
             case Header.correlationID: correlationID = value
@@ -144,16 +149,20 @@ extension Envelope {
 
     // MARK: Header values
 
-    private static func text(_ bytes: [UInt8], header: String) throws(EnvelopeError) -> String {
-        guard let value = String(validating: bytes, as: UTF8.self) else {
-            throw malformed(header, bytes, expected: "UTF-8 text")
-        }
-        guard !value.isEmpty else { throw malformed(header, bytes, expected: "a non-empty value") }
-        return value
+    /// `bytes`, once checked to be non-empty UTF-8 text.
+    private static func text(_ bytes: ArraySlice<UInt8>, header: String) throws(EnvelopeError) -> ArraySlice<UInt8> {
+        guard isUTF8(bytes) else { throw malformed(header, bytes, expected: "UTF-8 text") }
+        guard !bytes.isEmpty else { throw malformed(header, bytes, expected: "a non-empty value") }
+        return bytes
+    }
+
+    /// Whether `bytes` is valid UTF-8; ASCII (the usual header) is checked without building a string.
+    private static func isUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.allSatisfy { $0 < 0x80 } || String(validating: bytes, as: UTF8.self) != nil
     }
 
     /// A plain decimal number (digits only, no sign), or `nil`.
-    private static func decimal(_ bytes: [UInt8], maxDigits: Int) -> Int64? {
+    private static func decimal(_ bytes: ArraySlice<UInt8>, maxDigits: Int) -> Int64? {
         guard !bytes.isEmpty, bytes.count <= maxDigits else { return nil }
         var number: Int64 = 0
         for byte in bytes {
@@ -178,7 +187,7 @@ extension Envelope {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 
-    private static func malformed(_ header: String, _ bytes: [UInt8], expected: String) -> EnvelopeError {
+    private static func malformed(_ header: String, _ bytes: ArraySlice<UInt8>, expected: String) -> EnvelopeError {
         let shown: String
         if let text = String(validating: bytes.prefix(64), as: UTF8.self) {
             shown = "'\(text)\(bytes.count > 64 ? "…" : "")'"

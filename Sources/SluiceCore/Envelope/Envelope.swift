@@ -23,21 +23,40 @@ public struct Envelope: Sendable, Hashable {
     }
 
     /// Unique per message; a retry keeps it, so consumers can deduplicate.
-    public var messageID: String
+    public var messageID: String {
+        get { Self.text(messageIDBytes) }
+        set { messageIDBytes = Array(newValue.utf8)[...] }
+    }
     /// Ties together every message of one piece of work; also the Kafka key, so it picks the partition.
-    public var correlationID: String
+    public var correlationID: String {
+        get { Self.text(correlationIDBytes) }
+        set { correlationIDBytes = Array(newValue.utf8)[...] }
+    }
     /// W3C trace context (`00-<trace-id>-<parent-id>-<flags>`), when tracing is on.
-    public var traceparent: String?
+    public var traceparent: String? {
+        get { traceparentBytes.map(Self.text) }
+        set { traceparentBytes = newValue.map { Array($0.utf8)[...] } }
+    }
     /// How many times this message has gone round a loop (0 outside loops).
     public var iteration: Int
     /// Milliseconds since the Unix epoch when the message was produced.
     public var producedAt: Int64
     /// The producing node and worker, `node@instance`; `nil` for a message published by a user.
-    public var origin: String?
+    public var origin: String? {
+        get { originBytes.map(Self.text) }
+        set { originBytes = newValue.map { Array($0.utf8)[...] } }
+    }
     /// The version of the graph spec the producer ran; `nil` for a message published by a user.
     public var specVersion: Int?
     /// The JSON payload, as raw bytes.
     public var payload: [UInt8]
+
+    /// The text headers as UTF-8, as decoded: views of the consumed record's header storage, so decoding an
+    /// envelope builds no strings (the properties above do, when read).
+    public private(set) var messageIDBytes: ArraySlice<UInt8>
+    public private(set) var correlationIDBytes: ArraySlice<UInt8>
+    public private(set) var traceparentBytes: ArraySlice<UInt8>?
+    public private(set) var originBytes: ArraySlice<UInt8>?
 
     /// An envelope around a payload that is already JSON (labelled `rawPayload` because `[UInt8]` is
     /// itself `Encodable`: ``init(payload:correlationID:messageID:iteration:producedAt:origin:specVersion:traceparent:)``
@@ -47,15 +66,29 @@ public struct Envelope: Sendable, Hashable {
         rawPayload payload: [UInt8], correlationID: String, messageID: String = Envelope.makeMessageID(), iteration: Int = 0,
         producedAt: Int64 = Envelope.now(), origin: String? = nil, specVersion: Int? = nil, traceparent: String? = nil
     ) {
-        self.messageID = messageID
-        self.correlationID = correlationID
-        self.traceparent = traceparent
+        self.init(
+            payload: payload, messageID: Array(messageID.utf8)[...], correlationID: Array(correlationID.utf8)[...],
+            traceparent: traceparent.map { Array($0.utf8)[...] }, iteration: iteration, producedAt: producedAt,
+            origin: origin.map { Array($0.utf8)[...] }, specVersion: specVersion)
+    }
+
+    /// An envelope from header values as UTF-8 bytes (checked by the caller).
+    init(
+        payload: [UInt8], messageID: ArraySlice<UInt8>, correlationID: ArraySlice<UInt8>,
+        traceparent: ArraySlice<UInt8>?, iteration: Int, producedAt: Int64, origin: ArraySlice<UInt8>?,
+        specVersion: Int?
+    ) {
+        self.messageIDBytes = messageID
+        self.correlationIDBytes = correlationID
+        self.traceparentBytes = traceparent
         self.iteration = iteration
         self.producedAt = producedAt
-        self.origin = origin
+        self.originBytes = origin
         self.specVersion = specVersion
         self.payload = payload
     }
+
+    private static func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
 
     /// An envelope around `payload` encoded as JSON.
     ///
@@ -96,7 +129,7 @@ public struct Envelope: Sendable, Hashable {
     }
 
     /// The record key: the correlation id.
-    public var key: [UInt8] { Array(correlationID.utf8) }
+    public var key: [UInt8] { Array(correlationIDBytes) }
 
     /// The most headers ``forEachHeader(_:)`` produces.
     public static let maxHeaderCount = 7
@@ -105,9 +138,9 @@ public struct Envelope: Sendable, Hashable {
     /// build their own record type.
     public func forEachHeader(_ body: (_ name: String, _ value: [UInt8]) throws -> Void) rethrows {
         try Self.forEachHeader(
-            messageID: Array(messageID.utf8), correlationID: Array(correlationID.utf8),
-            traceparent: traceparent.map { Array($0.utf8) }, iteration: Self.decimal(iteration),
-            producedAt: Self.decimal(producedAt), origin: origin.map { Array($0.utf8) },
+            messageID: Array(messageIDBytes), correlationID: Array(correlationIDBytes),
+            traceparent: traceparentBytes.map(Array.init), iteration: Self.decimal(iteration),
+            producedAt: Self.decimal(producedAt), origin: originBytes.map(Array.init),
             specVersion: specVersion.map { Self.decimal($0) }, body)
     }
 

@@ -25,17 +25,28 @@ public struct DeployRefused: Error, Sendable, CustomStringConvertible {
 /// ```
 /// Idempotent: deploying the same spec twice creates nothing and records nothing the second time.
 public struct GraphDeployer: Sendable {
-    public let brokers: String
+    /// Brokers and librdkafka properties of the clients it creates.
+    public let client: KafkaClientOptions
     public let logger: Logger
 
-    public init(brokers: String, logger: Logger) {
-        self.brokers = brokers
+    public init(client: KafkaClientOptions, logger: Logger) {
+        self.client = client
         self.logger = logger
+    }
+
+    public init(brokers: String, logger: Logger) {
+        self.init(client: KafkaClientOptions(brokers: brokers), logger: logger)
+    }
+
+    private func admin() throws -> KafkaAdmin {
+        var client = client
+        client.clientID = "sluice-deploy"
+        return try KafkaAdmin(options: client, logger: logger)
     }
 
     public func deploy(_ spec: GraphSpec) async throws -> DeployOutcome {
         let topology = try Topology(spec)
-        let admin = try KafkaAdmin(options: KafkaClientOptions(brokers: brokers, clientID: "sluice-deploy"), logger: logger)
+        let admin = try admin()
         let described = try await admin.describeTopics(topology.topics.map(\.name))
         var existing: [String: ExistingTopic] = [:]
         for (name, topic) in described {
@@ -50,11 +61,11 @@ public struct GraphDeployer: Sendable {
         for increase in plan.increasePartitions {
             try await admin.createPartitions(topic: increase.topic.name, totalPartitions: Int32(increase.topic.partitions))
         }
-        let registry = GraphRegistry(brokers: brokers, logger: logger)
+        let registry = GraphRegistry(client: client, logger: logger)
         if let recorded = try await registry.deployedGraphs()[spec.graph], recorded.spec.declaresSameGraph(as: spec) {
             return DeployOutcome(plan: plan, recorded: false)
         }
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientOptions(brokers: brokers)), logger: logger)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         try await registry.record(spec, producer: producer)
         await producer.close()
         return DeployOutcome(plan: plan, recorded: true)
@@ -65,11 +76,11 @@ public struct GraphDeployer: Sendable {
     @discardableResult
     public func undeploy(_ spec: GraphSpec, deleteTopics: Bool) async throws -> [String] {
         let topology = try Topology(spec)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientOptions(brokers: brokers)), logger: logger)
-        try await GraphRegistry(brokers: brokers, logger: logger).remove(graph: spec.graph, producer: producer)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        try await GraphRegistry(client: client, logger: logger).remove(graph: spec.graph, producer: producer)
         await producer.close()
         guard deleteTopics else { return [] }
-        let admin = try KafkaAdmin(options: KafkaClientOptions(brokers: brokers, clientID: "sluice-deploy"), logger: logger)
+        let admin = try admin()
         let topics = topology.topics.filter { $0.role != .registry }.map(\.name)
         try await admin.deleteTopics(topics)
         try await admin.deleteGroups(topology.nodes.map(\.consumerGroup))

@@ -14,18 +14,24 @@ public struct DeployedGraph: Codable, Sendable, Hashable {
 /// Reads and writes the compacted `_sluice.graphs` topic (key: graph name) that workers and the registry
 /// service use to agree on one version of each graph.
 public struct GraphRegistry: Sendable {
-    public let brokers: String
+    /// Brokers and librdkafka properties of the clients it creates.
+    public let client: KafkaClientOptions
     public let logger: Logger
     public static let topic = TopicName.registry
 
-    public init(brokers: String, logger: Logger) {
-        self.brokers = brokers
+    public init(client: KafkaClientOptions, logger: Logger) {
+        self.client = client
         self.logger = logger
+    }
+
+    public init(brokers: String, logger: Logger) {
+        self.init(client: KafkaClientOptions(brokers: brokers), logger: logger)
     }
 
     /// The latest record of every graph still deployed, keyed by graph name.
     public func deployedGraphs(timeout: Duration = .seconds(10)) async throws -> [String: DeployedGraph] {
-        let client = KafkaClientOptions(brokers: brokers, clientID: "sluice-registry")
+        var client = client
+        client.clientID = "sluice-registry"
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(client: client, groupID: "sluice-registry-reader"), logger: logger)
         let scan: TopicScan?

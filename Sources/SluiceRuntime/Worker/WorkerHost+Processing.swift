@@ -35,7 +35,7 @@ extension WorkerHost {
         var envelope: Envelope
         do {
             var headers = Envelope.RawHeaders()
-            for header in message.headers { headers.collect(name: header.name, value: header.value ?? []) }
+            message.forEachHeader { headers.collect(name: $0, value: $1) }
             envelope = try Envelope.decode(
                 key: message.key, value: message.value, headers: headers,
                 mode: entryTopics.contains(message.topic) ? .lenient : .strict,

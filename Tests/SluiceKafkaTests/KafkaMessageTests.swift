@@ -1,0 +1,43 @@
+import Testing
+
+@testable import SluiceKafka
+
+/// A consumed message keeps its header values in one buffer (``PackedHeaders``); it must read back exactly as the
+/// header list a message built from ``KafkaHeader``s gives.
+@Suite struct KafkaMessageTests {
+    private let headers = [
+        KafkaHeader(name: "a", string: "1"), KafkaHeader(name: "empty", value: []), KafkaHeader(name: "null", value: nil),
+        KafkaHeader(name: "a", string: "second a"), KafkaHeader(name: "binary", value: [0, 0xFF, 7]),
+    ]
+
+    private func packed() -> KafkaMessage {
+        var packed = PackedHeaders(capacity: headers.count, valueBytes: 16)
+        for header in headers {
+            if let value = header.value {
+                value.withUnsafeBytes { packed.append(name: header.name, value: $0) }
+            } else {
+                packed.append(name: header.name, value: nil)
+            }
+        }
+        return KafkaMessage(
+            topic: "t", partition: 0, offset: 0, key: nil, value: [], packedHeaders: packed, timestampMilliseconds: nil)
+    }
+
+    @Test func packedHeadersReadBackInOrderWithNullAndEmptyValuesApart() {
+        let message = packed()
+        #expect(message.headers == headers)
+        var seen: [KafkaHeader] = []
+        message.forEachHeader { seen.append(KafkaHeader(name: $0, value: $1.map(Array.init))) }
+        #expect(seen == headers)
+        #expect(message.header("a")?.stringValue == "1")
+    }
+
+    @Test func settingHeadersReplacesThePackedOnes() {
+        var message = packed()
+        message.headers = [KafkaHeader(name: "only", string: "x")]
+        #expect(message.headers == [KafkaHeader(name: "only", string: "x")])
+        var names: [String] = []
+        message.forEachHeader { name, _ in names.append(name) }
+        #expect(names == ["only"])
+    }
+}
