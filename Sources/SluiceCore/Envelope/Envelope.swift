@@ -51,11 +51,16 @@ public struct Envelope: Sendable, Hashable {
     /// The JSON payload, as raw bytes.
     public var payload: [UInt8]
 
-    /// The text headers as UTF-8, as decoded: views of the consumed record's header storage, so decoding an
-    /// envelope builds no strings (the properties above do, when read).
+    // The text headers are kept as UTF-8 bytes: views of the consumed record's header storage, so decoding an
+    // envelope builds no strings (the properties above do, when read).
+
+    /// ``messageID`` as UTF-8.
     public private(set) var messageIDBytes: ArraySlice<UInt8>
+    /// ``correlationID`` as UTF-8: the record key.
     public private(set) var correlationIDBytes: ArraySlice<UInt8>
+    /// ``traceparent`` as UTF-8.
     public private(set) var traceparentBytes: ArraySlice<UInt8>?
+    /// ``origin`` as UTF-8.
     public private(set) var originBytes: ArraySlice<UInt8>?
 
     /// An envelope around a payload that is already JSON (labelled `rawPayload` because `[UInt8]` is
