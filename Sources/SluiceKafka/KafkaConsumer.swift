@@ -326,7 +326,7 @@ private final class BatchReader: @unchecked Sendable {
     private let queue: OpaquePointer
     private let slots: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private let capacity = 1024
-    private var topicNames: [OpaquePointer: String] = [:]
+    private var topicNames = TopicNames()
     /// Header names seen so far, so each message shares their storage instead of allocating its own.
     private var headerNames: [(bytes: [UInt8], name: String)] = []
     /// Since when the consumer's buffer has been full (poll thread only).
@@ -358,16 +358,9 @@ private final class BatchReader: @unchecked Sendable {
                 }
                 continue
             }
-            batch.append(message(raw, topic: topicName(m.rkt)))
+            batch.append(message(raw, topic: topicNames.name(of: m.rkt)))
         }
         return batch
-    }
-
-    private func topicName(_ rkt: OpaquePointer) -> String {
-        if let name = topicNames[rkt] { return name }
-        let name = String(cString: rd_kafka_topic_name(rkt))
-        topicNames[rkt] = name
-        return name
     }
 
     private func headerName(_ cName: UnsafePointer<CChar>) -> String {

@@ -41,7 +41,7 @@ public final class KafkaProducer: Sendable {
                 guard let rk, let message, let opaque = message.pointee._private,
                     let context = RDKafkaClient.context(of: rk)
                 else { return }
-                let result = KafkaProducer.result(of: message, topic: context.topicName(message.pointee.rkt))
+                let result = KafkaProducer.result(of: message, topic: context.topicNames.name(of: message.pointee.rkt))
                 let bits = Int(bitPattern: opaque)
                 if bits & 1 == 1 {
                     context.taggedDeliveries.add(tag: bits >> 1, result)
@@ -114,7 +114,7 @@ public final class KafkaProducer: Sendable {
     /// Queues `record`; on failure releases what `opaque` holds.
     private func enqueue(_ record: KafkaRecord, opaque: UnsafeMutableRawPointer?) -> rd_kafka_resp_err_t {
         guard let topic = topicHandle(record.topic) else {
-            if let opaque, Int(bitPattern: opaque) & 1 == 0 { Unmanaged<DeliveryBox>.fromOpaque(opaque).release() }
+            Self.releaseDeliveryBox(opaque)
             return rd_kafka_last_error()
         }
         var headers: OpaquePointer? = nil
@@ -141,9 +141,14 @@ public final class KafkaProducer: Sendable {
         }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             if let headers { rd_kafka_headers_destroy(headers) }
-            if let opaque, Int(bitPattern: opaque) & 1 == 0 { Unmanaged<DeliveryBox>.fromOpaque(opaque).release() }
+            Self.releaseDeliveryBox(opaque)
         }
         return err
+    }
+
+    /// Releases the ``DeliveryBox`` an opaque holds, if it holds one (a tag does not), for a record never queued.
+    private static func releaseDeliveryBox(_ opaque: UnsafeMutableRawPointer?) {
+        if let opaque, Int(bitPattern: opaque) & 1 == 0 { Unmanaged<DeliveryBox>.fromOpaque(opaque).release() }
     }
 
     /// Waits until every queued record is delivered or failed.

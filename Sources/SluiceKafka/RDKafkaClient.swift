@@ -24,16 +24,9 @@ final class RDKafkaClient: @unchecked Sendable {
         var onTaggedDelivery: KafkaProducer.TaggedDeliveryHandler?
         /// Tagged reports gathered during one poll, for ``onTaggedDelivery``; touched only by the polling thread.
         var taggedDeliveries = TaggedDeliveries()
-        /// Topic names by handle, for delivery reports: only the thread serving reports touches it (the producer's
-        /// poll thread, then the one that purges on close).
-        var topicNames: [OpaquePointer: String] = [:]
-
-        func topicName(_ rkt: OpaquePointer) -> String {
-            if let name = topicNames[rkt] { return name }
-            let name = String(cString: rd_kafka_topic_name(rkt))
-            topicNames[rkt] = name
-            return name
-        }
+        /// Topic names for delivery reports: only the thread serving reports touches it (the producer's poll
+        /// thread, then the one that purges on close).
+        var topicNames = TopicNames()
 
         init(logger: Logger) { self.logger = logger }
     }
