@@ -68,6 +68,10 @@ else
     (cd "$srcdir/examples" && make -j"$(nproc)" rdkafka_performance >"$work/perf.log" 2>&1 \
         && cp rdkafka_performance "$DEPS/bin/") || fail "build rdkafka_performance (log in $work/perf.log)"
     echo "$RDKAFKA_PATCH_DIGEST" >"$RDKAFKA_PREFIX/sluice-patches"
+    # SwiftPM does not notice a rebuilt static library: binaries built before would keep the old one.
+    if [ -d "$ROOT/.build" ]; then
+        step "note: librdkafka was rebuilt; run \`make clean\` once so that Swift binaries link the new one"
+    fi
 fi
 ln -sfn "$RDKAFKA_PREFIX" "$DEPS/librdkafka"
 
