@@ -77,7 +77,19 @@ bench_pipeline() {
         --sluice "$BIN/sluice" "${relay[@]}" "$@"
 }
 
+# Other brokers or workers share the 2 cores with the measurement: even an idle broker left over from a test run
+# lowered a day of results. Say so up front rather than print skewed tables silently.
+warn_about_other_processes() {
+    local others
+    others=$(pgrep -a -f 'bin/tansu broker|sluice worker|c-relay/relay' || true)
+    if [[ -n $others ]]; then
+        echo "warning: other brokers or workers are running and will skew the results:" >&2
+        echo "$others" | cut -c1-160 | sed 's/^/  /' >&2
+    fi
+}
+
 [[ $# -ge 1 ]] || usage
+warn_about_other_processes
 what=$1
 shift
 case $what in
