@@ -47,9 +47,9 @@ struct ConnectionOptions: ParsableArguments {
             uniquingKeysWith: { _, later in later })
     }
 
-    /// Brokers, client id and the `-X` properties.
-    func client(id clientID: String = "sluice") -> KafkaClientOptions {
-        KafkaClientOptions(brokers: resolvedBrokers, clientID: clientID, properties: propertyMap)
+    /// Brokers and the `-X` properties, for every client the command creates.
+    func client() -> KafkaClientOptions {
+        KafkaClientOptions(brokers: resolvedBrokers, properties: propertyMap)
     }
 
     func logger(_ label: String) -> Logger {
