@@ -41,8 +41,13 @@ public final class KafkaProducer: Sendable {
                 guard let rk, let message, let opaque = message.pointee._private,
                     let context = RDKafkaClient.context(of: rk)
                 else { return }
-                let result = KafkaProducer.result(of: message, topic: context.topicNames.name(of: message.pointee.rkt))
                 let bits = Int(bitPattern: opaque)
+                // An acknowledged tagged record needs only its tag: no report, no topic name.
+                if bits & 1 == 1, message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    context.taggedDeliveries.acknowledged.append(bits >> 1)
+                    return
+                }
+                let result = KafkaProducer.result(of: message, topic: context.topicNames.name(of: message.pointee.rkt))
                 if bits & 1 == 1 {
                     context.taggedDeliveries.add(tag: bits >> 1, result)
                 } else {

@@ -133,15 +133,16 @@ extension Envelope {
 
         /// Notes header `name` if it is one of the envelope's (a null value counts as empty).
         public mutating func collect(name: String, value: ArraySlice<UInt8>?) {
+            // The envelope's header names all differ in length: one string comparison per header, not up to seven.
             let value = value ?? []
-            switch name {
-            case Header.messageID: messageID = value
-            case Header.correlationID: correlationID = value
-            case Header.traceparent: traceparent = value
-            case Header.iteration: iteration = value
-            case Header.producedAt: producedAt = value
-            case Header.origin: origin = value
-            case Header.specVersion: specVersion = value
+            switch name.utf8.count {
+            case Header.messageID.utf8.count where name == Header.messageID: messageID = value
+            case Header.correlationID.utf8.count where name == Header.correlationID: correlationID = value
+            case Header.traceparent.utf8.count where name == Header.traceparent: traceparent = value
+            case Header.iteration.utf8.count where name == Header.iteration: iteration = value
+            case Header.producedAt.utf8.count where name == Header.producedAt: producedAt = value
+            case Header.origin.utf8.count where name == Header.origin: origin = value
+            case Header.specVersion.utf8.count where name == Header.specVersion: specVersion = value
             default: break
             }
         }
