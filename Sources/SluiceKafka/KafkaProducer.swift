@@ -42,15 +42,11 @@ public final class KafkaProducer: Sendable {
                     let context = RDKafkaClient.context(of: rk)
                 else { return }
                 let bits = Int(bitPattern: opaque)
-                // An acknowledged tagged record needs only its tag: no report, no topic name.
-                if bits & 1 == 1, message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    context.taggedDeliveries.acknowledged.append(bits >> 1)
-                    return
-                }
-                let result = KafkaProducer.result(of: message, topic: context.topicNames.name(of: message.pointee.rkt))
+                let topic = { context.topicNames.name(of: message.pointee.rkt) }
                 if bits & 1 == 1 {
-                    context.taggedDeliveries.add(tag: bits >> 1, result)
+                    context.taggedDeliveries.add(tag: bits >> 1, message, topic: topic)
                 } else {
+                    let result = KafkaProducer.result(of: message, topic: topic())
                     Unmanaged<DeliveryBox>.fromOpaque(opaque).takeRetainedValue().handler(result)
                 }
             }
@@ -203,11 +199,11 @@ public struct TaggedDeliveries: Sendable {
 
     public var isEmpty: Bool { acknowledged.isEmpty && failed.isEmpty }
 
-    mutating func add(tag: Int, _ result: Result<DeliveryReport, KafkaError>) {
-        switch result {
-        case .success: acknowledged.append(tag)
-        case .failure(let error): failed.append((tag, error))
-        }
+    /// Records the delivery report of the record tagged `tag`. An acknowledgement keeps only the tag, so `topic`
+    /// (named in a failure's error) is looked up only for a failure.
+    mutating func add(tag: Int, _ message: UnsafePointer<rd_kafka_message_t>, topic: () -> String) {
+        guard message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR else { return acknowledged.append(tag) }
+        if case .failure(let error) = KafkaProducer.result(of: message, topic: topic()) { failed.append((tag, error)) }
     }
 }
 
