@@ -42,11 +42,11 @@ public final class KafkaProducer: Sendable {
                     let context = RDKafkaClient.context(of: rk)
                 else { return }
                 let bits = Int(bitPattern: opaque)
-                let topic = { context.topicNames.name(of: message.pointee.rkt) }
                 if bits & 1 == 1 {
-                    context.taggedDeliveries.add(tag: bits >> 1, message, topic: topic)
+                    context.withDeliveryReports { $0.addTagged(bits >> 1, message) }
                 } else {
-                    let result = KafkaProducer.result(of: message, topic: topic())
+                    // The handler runs outside the lock: it is the caller's code.
+                    let result = context.withDeliveryReports { $0.result(of: message) }
                     Unmanaged<DeliveryBox>.fromOpaque(opaque).takeRetainedValue().handler(result)
                 }
             }
@@ -198,12 +198,31 @@ public struct TaggedDeliveries: Sendable {
     public var failed: [(tag: Int, error: KafkaError)] = []
 
     public var isEmpty: Bool { acknowledged.isEmpty && failed.isEmpty }
+}
 
-    /// Records the delivery report of the record tagged `tag`. An acknowledgement keeps only the tag, so `topic`
-    /// (named in a failure's error) is looked up only for a failure.
-    mutating func add(tag: Int, _ message: UnsafePointer<rd_kafka_message_t>, topic: () -> String) {
-        guard message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR else { return acknowledged.append(tag) }
-        if case .failure(let error) = KafkaProducer.result(of: message, topic: topic()) { failed.append((tag, error)) }
+/// The state delivery-report callbacks build up between two polls: tagged reports for the tagged handler, and the
+/// topic names reports carry.
+struct DeliveryReports {
+    /// Tagged reports not yet handed to the tagged handler.
+    private var tagged = TaggedDeliveries()
+    private var topicNames = TopicNames()
+
+    /// The report of `message`.
+    mutating func result(of message: UnsafePointer<rd_kafka_message_t>) -> Result<DeliveryReport, KafkaError> {
+        KafkaProducer.result(of: message, topic: topicNames.name(of: message.pointee.rkt))
+    }
+
+    /// Records the report of the record tagged `tag`: an acknowledgement keeps only the tag (no report, no topic
+    /// name), a failure its error.
+    mutating func addTagged(_ tag: Int, _ message: UnsafePointer<rd_kafka_message_t>) {
+        guard message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR else { return tagged.acknowledged.append(tag) }
+        if case .failure(let error) = result(of: message) { tagged.failed.append((tag, error)) }
+    }
+
+    /// The tagged reports gathered so far; they are forgotten here.
+    mutating func takeTagged() -> TaggedDeliveries {
+        defer { tagged = TaggedDeliveries() }
+        return tagged
     }
 }
 
@@ -214,10 +233,9 @@ extension RDKafkaClient {
     /// - Returns: how many events were served.
     func pollDeliveries(timeout: Int32) -> Int32 {
         let served = rd_kafka_poll(handle, timeout)
-        guard let context = RDKafkaClient.context(of: handle), !context.taggedDeliveries.isEmpty else { return served }
-        let batch = context.taggedDeliveries
-        context.taggedDeliveries = TaggedDeliveries()
-        context.onTaggedDelivery?(batch)
+        guard let context = RDKafkaClient.context(of: handle), let handler = context.onTaggedDelivery else { return served }
+        let batch = context.withDeliveryReports { $0.takeTagged() }
+        if !batch.isEmpty { handler(batch) }
         return served
     }
 }

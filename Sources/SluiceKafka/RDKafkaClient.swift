@@ -1,6 +1,7 @@
 import Crdkafka
 import Dispatch
 import Logging
+import Synchronization
 
 /// Owns one `rd_kafka_t` and the Swift state its C callbacks reach through the opaque pointer.
 ///
@@ -22,11 +23,16 @@ final class RDKafkaClient: @unchecked Sendable {
         var onRebalance: ((OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Void)?
         /// Set once before the handle exists; receives the delivery reports of records produced with a tag.
         var onTaggedDelivery: KafkaProducer.TaggedDeliveryHandler?
-        /// Tagged reports gathered during one poll, for ``onTaggedDelivery``; touched only by the polling thread.
-        var taggedDeliveries = TaggedDeliveries()
-        /// Topic names for delivery reports: only the thread serving reports touches it (the producer's poll
-        /// thread, then the one that purges on close).
-        var topicNames = TopicNames()
+        /// What the delivery-report callbacks share, behind `deliveryLock`: librdkafka runs them on whichever thread
+        /// serves the producer's queue, its poll thread and at the same time one in `rd_kafka_flush` (a flush, a
+        /// transaction commit). A lock beside the value rather than a `Mutex` of it: the callbacks hand it
+        /// librdkafka's message pointers, which a `Mutex`'s region checking would not let in.
+        private var deliveryReports = DeliveryReports()
+        private let deliveryLock = Mutex(())
+
+        func withDeliveryReports<T: Sendable>(_ body: (inout DeliveryReports) -> T) -> T {
+            deliveryLock.withLock { _ in body(&deliveryReports) }
+        }
 
         init(logger: Logger) { self.logger = logger }
     }
