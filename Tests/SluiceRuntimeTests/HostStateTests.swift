@@ -50,10 +50,10 @@ struct HostStateTests {
         state.assign([p0])
         let a = try #require(started(state.take(message(p0, 0))))
         let b = try #require(started(state.take(message(p0, 1))))
-        state.finished(b)
+        state.finished(b.completion)
         let early = state.committable()
         #expect(early.isEmpty)
-        state.finished(a)
+        state.finished(a.completion)
         let positions = state.committable()
         #expect(positions == [p0: 2])
         #expect(state.inFlight == 0)
@@ -74,7 +74,7 @@ struct HostStateTests {
             Issue.record("a draining partition takes no new work")
             return
         }
-        let counted = state.finished(running)
+        let counted = state.finished(running.completion)
         #expect(counted)
         #expect(state.runningCount(in: [p0]) == 0)
         let final = state.endRevoke([p0])
@@ -83,8 +83,8 @@ struct HostStateTests {
         // Assigned again: an old completion must not finish the redelivered offset.
         state.assign([p0])
         let redelivered = try #require(started(state.take(message(p0, 1, key: "d"))))
-        let stale = state.finished(running)
-        let fresh = state.finished(redelivered)
+        let stale = state.finished(running.completion)
+        let fresh = state.finished(redelivered.completion)
         #expect(!stale)
         #expect(fresh)
     }
@@ -154,7 +154,7 @@ struct HostStateTests {
         let first = try #require(started.0)
         let third = try #require(started.1)
         #expect([first.message.offset, third.message.offset] == [0, 2])
-        state.finished(third)
+        state.finished(third.completion)
 
         let (wakeups, dropped) = state.closeIntake()
         #expect(wakeups.isEmpty)

@@ -22,6 +22,19 @@ struct WorkItem: Sendable {
     var tag: Int
 
     var partition: TopicPartition { message.topicPartition }
+
+    /// What finishing the item needs, without the message.
+    var completion: Completion {
+        Completion(partition: message.topicPartition, offset: message.offset, generation: generation)
+    }
+}
+
+/// Where a taken item's offset is and under which assignment it was read: all that finishing it needs, so the
+/// bookkeeping of outputs waiting for the broker keeps no copy of the message.
+struct Completion: Sendable {
+    var partition: TopicPartition
+    var offset: Int64
+    var generation: UInt64
 }
 
 /// The host's bookkeeping as a value type, held in a lock: which partitions are assigned, which offsets are
@@ -96,7 +109,7 @@ struct HostState {
             watermark.track(partition: partition, offset: message.offset)
         else { return .dropped }
         let item = WorkItem(message: message, generation: generation, tag: deliveries.open())
-        deliveries.attach(item)
+        deliveries.attach(item.completion, tag: item.tag)
         running[partition, default: 0] += 1
         if ordered, sequencer.submit(key: message.key, item: item) == nil { return .queued }
         return .start(item)
@@ -203,7 +216,7 @@ struct HostState {
         var done = false
         if let produced {
             if deliveries.expect(produced, tag: item.tag) {
-                finished(item)
+                finished(item.completion)
                 done = true
             }
         } else {
@@ -223,16 +236,17 @@ struct HostState {
         return ready.popFirst()
     }
 
-    /// Records that `item` is done: processed and every output acknowledged. Its permit goes back whatever
+    /// Records that an item is done: processed and every output acknowledged. Its permit goes back whatever
     /// this returns.
     ///
     /// - Returns: whether its offset counted (`false` for work of an earlier assignment).
     @discardableResult
-    mutating func finished(_ item: WorkItem) -> Bool {
-        let partition = item.partition
-        guard assigned[partition] == item.generation || draining[partition] == item.generation else { return false }
+    mutating func finished(_ completion: Completion) -> Bool {
+        let partition = completion.partition
+        let generation = completion.generation
+        guard assigned[partition] == generation || draining[partition] == generation else { return false }
         running[partition, default: 1] -= 1
-        return watermark.finish(partition: partition, offset: item.message.offset)
+        return watermark.finish(partition: partition, offset: completion.offset)
     }
 
     /// At-least-once: the records with these delivery tags were acknowledged.
@@ -241,8 +255,8 @@ struct HostState {
     mutating func delivered(tags: [Int]) -> Int {
         var count = 0
         for tag in tags {
-            guard let item = deliveries.acknowledge(tag) else { continue }
-            finished(item)
+            guard let completion = deliveries.acknowledge(tag) else { continue }
+            finished(completion)
             count += 1
         }
         return count
@@ -261,7 +275,7 @@ struct HostState {
     /// - Returns: whether it counted (`false` for work of an earlier assignment; its outputs are dropped).
     mutating func hold(_ item: WorkItem, outputs: [KafkaRecord]) -> Bool {
         deliveries.close(item.tag)
-        guard finished(item) else { return false }
+        guard finished(item.completion) else { return false }
         held.hold(outputs, partition: item.partition, offset: item.message.offset)
         return true
     }
@@ -324,7 +338,7 @@ struct DeliverySlots {
 
     /// By tag; kept apart from the items so that counting a report copies no item.
     private var counts: [Counts] = []
-    private var items: [WorkItem?] = []
+    private var items: [Completion?] = []
     private var free: [Int] = []
 
     /// A tag for a new item.
@@ -338,9 +352,9 @@ struct DeliverySlots {
         return counts.count - 1
     }
 
-    /// Remembers the item that `open()` gave its tag to, for ``acknowledge(_:)``.
-    mutating func attach(_ item: WorkItem) {
-        items[item.tag] = item
+    /// Remembers what finishing the item that `open()` gave `tag` to needs, for ``acknowledge(_:)``.
+    mutating func attach(_ item: Completion, tag: Int) {
+        items[tag] = item
     }
 
     /// The lane produced `count` records for `tag`'s item.
@@ -359,8 +373,8 @@ struct DeliverySlots {
 
     /// One record of `tag` was acknowledged.
     ///
-    /// - Returns: the item, once this was its last record (its tag is free again).
-    mutating func acknowledge(_ tag: Int) -> WorkItem? {
+    /// - Returns: the item's completion, once this was its last record (its tag is free again).
+    mutating func acknowledge(_ tag: Int) -> Completion? {
         guard counts.indices.contains(tag), counts[tag].inUse else { return nil }
         counts[tag].acknowledged += 1
         guard let expected = counts[tag].expected, counts[tag].acknowledged >= expected else { return nil }
