@@ -15,7 +15,7 @@ public final class NodeContext: Sendable {
     public let attempt: Int
 
     private let template: Template
-    private let emitted = Mutex<[Emission]>([])
+    private let emitted = Mutex(Emissions())
 
     /// What every context of one worker shares, made once.
     final class Template: Sendable {
@@ -38,6 +38,34 @@ public final class NodeContext: Sendable {
     struct Emission: Sendable {
         var port: String
         var payload: [UInt8]
+    }
+
+    /// The outputs of one attempt, in emission order. The first is held inline: most inputs emit one output, and
+    /// an array would cost an allocation per input.
+    struct Emissions: Sequence, Sendable {
+        private var first: Emission?
+        private var rest: [Emission] = []
+
+        var underestimatedCount: Int { first == nil ? 0 : 1 + rest.count }
+
+        mutating func append(_ emission: Emission) {
+            if first == nil { first = emission } else { rest.append(emission) }
+        }
+
+        func makeIterator() -> Iterator { Iterator(first: first, rest: rest.makeIterator()) }
+
+        struct Iterator: IteratorProtocol {
+            fileprivate var first: Emission?
+            fileprivate var rest: IndexingIterator<[Emission]>
+
+            mutating func next() -> Emission? {
+                if let emission = first {
+                    first = nil
+                    return emission
+                }
+                return rest.next()
+            }
+        }
     }
 
     init(host template: Template, input: NodeInput, attempt: Int) {
@@ -112,9 +140,9 @@ public final class NodeContext: Sendable {
     }
 
     /// The outputs emitted so far, in order; the host takes them once `process` returned.
-    func takeEmissions() -> [Emission] {
+    func takeEmissions() -> Emissions {
         emitted.withLock { emissions in
-            defer { emissions = [] }
+            defer { emissions = Emissions() }
             return emissions
         }
     }

@@ -1,0 +1,27 @@
+import Testing
+
+@testable import SluiceRuntime
+
+@Suite("A node context's emissions come back in emission order")
+struct EmissionsTests {
+    func emissions(_ ports: [String]) -> NodeContext.Emissions {
+        var emissions = NodeContext.Emissions()
+        for (index, port) in ports.enumerated() {
+            emissions.append(NodeContext.Emission(port: port, payload: [UInt8(index)]))
+        }
+        return emissions
+    }
+
+    @Test(arguments: [[], ["out"], ["out", "retry"], ["a", "b", "a", "c"]])
+    func emissionsIterateInOrder(ports: [String]) {
+        let taken = Array(emissions(ports))
+        #expect(taken.map(\.port) == ports)
+        #expect(taken.map(\.payload) == ports.indices.map { [UInt8($0)] })
+    }
+
+    @Test func theCountIsKnownBeforeIterating() {
+        #expect(emissions([]).underestimatedCount == 0)
+        #expect(emissions(["out"]).underestimatedCount == 1)
+        #expect(emissions(["out", "retry", "out"]).underestimatedCount == 3)
+    }
+}
