@@ -108,8 +108,8 @@ struct HostState {
         guard let generation = assigned[partition],
             watermark.track(partition: partition, offset: message.offset)
         else { return .dropped }
-        let item = WorkItem(message: message, generation: generation, tag: deliveries.open())
-        deliveries.attach(item.completion, tag: item.tag)
+        let tag = deliveries.open(Completion(partition: partition, offset: message.offset, generation: generation))
+        let item = WorkItem(message: message, generation: generation, tag: tag)
         running[partition, default: 0] += 1
         if ordered, sequencer.submit(key: message.key, item: item) == nil { return .queued }
         return .start(item)
@@ -329,32 +329,31 @@ struct HostState {
 /// At-least-once: a delivery tag for every item taken and not done, so the delivery reports of its outputs find it
 /// without an allocation per record. Reports may come back before the lane has said how many records it produced.
 struct DeliverySlots {
-    private struct Counts {
-        var inUse = false
+    private struct Slot {
+        /// What finishing the slot's item needs; `nil` while the slot is free.
+        var completion: Completion?
         /// Records produced with the tag, once the lane has produced them all.
         var expected: Int?
         var acknowledged = 0
     }
 
-    /// By tag; kept apart from the items so that counting a report copies no item.
-    private var counts: [Counts] = []
-    private var items: [Completion?] = []
+    /// By tag.
+    private var slots: [Slot] = []
     private var free: [Int] = []
 
-    /// A tag for a new item.
-    mutating func open() -> Int {
+    /// A tag for a new item, remembering what finishing it needs for ``acknowledge(_:)``.
+    mutating func open(_ completion: Completion) -> Int {
+        let slot = Slot(completion: completion)
         if let tag = free.popLast() {
-            counts[tag] = Counts(inUse: true)
+            slots[tag] = slot
             return tag
         }
-        counts.append(Counts(inUse: true))
-        items.append(nil)
-        return counts.count - 1
+        slots.append(slot)
+        return slots.count - 1
     }
 
-    /// Remembers what finishing the item that `open()` gave `tag` to needs, for ``acknowledge(_:)``.
-    mutating func attach(_ item: Completion, tag: Int) {
-        items[tag] = item
+    private func inUse(_ tag: Int) -> Bool {
+        slots.indices.contains(tag) && slots[tag].completion != nil
     }
 
     /// The lane produced `count` records for `tag`'s item.
@@ -362,12 +361,12 @@ struct DeliverySlots {
     /// - Returns: `true` when all of them are acknowledged already (or there are none): the item is done and its
     ///   tag is free again.
     mutating func expect(_ count: Int, tag: Int) -> Bool {
-        guard counts.indices.contains(tag), counts[tag].inUse else { return false }
-        guard counts[tag].acknowledged < count else {
+        guard inUse(tag) else { return false }
+        guard slots[tag].acknowledged < count else {
             close(tag)
             return true
         }
-        counts[tag].expected = count
+        slots[tag].expected = count
         return false
     }
 
@@ -375,19 +374,18 @@ struct DeliverySlots {
     ///
     /// - Returns: the item's completion, once this was its last record (its tag is free again).
     mutating func acknowledge(_ tag: Int) -> Completion? {
-        guard counts.indices.contains(tag), counts[tag].inUse else { return nil }
-        counts[tag].acknowledged += 1
-        guard let expected = counts[tag].expected, counts[tag].acknowledged >= expected else { return nil }
-        let item = items[tag].take()
+        guard inUse(tag) else { return nil }
+        slots[tag].acknowledged += 1
+        guard let expected = slots[tag].expected, slots[tag].acknowledged >= expected else { return nil }
+        let completion = slots[tag].completion
         close(tag)
-        return item
+        return completion
     }
 
     /// Frees `tag`: its item was dropped, cancelled, or is done without waiting for the broker.
     mutating func close(_ tag: Int) {
-        guard counts.indices.contains(tag), counts[tag].inUse else { return }
-        counts[tag] = Counts()
-        items[tag] = nil
+        guard inUse(tag) else { return }
+        slots[tag] = Slot()
         free.append(tag)
     }
 }
