@@ -233,9 +233,10 @@ extension RDKafkaClient {
     /// - Returns: how many events were served.
     func pollDeliveries(timeout: Int32) -> Int32 {
         let served = rd_kafka_poll(handle, timeout)
-        guard let context = RDKafkaClient.context(of: handle), let handler = context.onTaggedDelivery else { return served }
+        guard let context = RDKafkaClient.context(of: handle) else { return served }
+        // Taken even without a handler, so reports of records tagged with no one to receive them do not pile up.
         let batch = context.withDeliveryReports { $0.takeTagged() }
-        if !batch.isEmpty { handler(batch) }
+        if !batch.isEmpty { context.onTaggedDelivery?(batch) }
         return served
     }
 }
