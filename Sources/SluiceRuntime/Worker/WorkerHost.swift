@@ -158,7 +158,10 @@ public final class WorkerHost: Service, Sendable {
         try consumer.subscribe(topics: Array(Set(topology.inputs.map(\.topic))).sorted())
         logger.info(
             "worker started",
-            metadata: [MetadataKey.topics: "\(topology.inputs.map(\.topic))", MetadataKey.delivery: "\(spec.delivery)"])
+            metadata: [
+                MetadataKey.topics: "\(topology.inputs.map(\.topic))", MetadataKey.delivery: "\(spec.delivery)",
+                MetadataKey.allocator: "\(Allocator.name)",
+            ])
         let pulling = Task { await pull(from: consumer) }
         control.withLock { $0.pulling = pulling }
         // Offsets move through periodic stores (at-least-once) or transactions (exactly-once).
@@ -315,6 +318,7 @@ enum MetadataKey {
     static let offset = "kafka.offset"
     static let offsets = "kafka.offsets"
     static let delivery = "sluice.delivery"
+    static let allocator = "sluice.allocator"
 }
 
 /// Counters and the in-flight gauge of one node, reported to whatever metrics backend the executable
