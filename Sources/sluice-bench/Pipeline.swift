@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SluiceKafka
+import SluiceRuntime
 
 extension SluiceBench {
     /// `sluice-bench pipeline`: the worker runtime end to end, in real worker processes.
@@ -92,7 +93,8 @@ extension SluiceBench {
                 delayGoal: 0.9 * Double(Self.delayConcurrency) / (Double(Self.delayMilliseconds) / 1000), hops: hops)
             print(
                 """
-                Sluice workers end to end (one process per node, .build/release) vs librdkafka C relays (relay.c)
+                Sluice workers end to end (one process per node, .build/release, \(Allocator.name)) vs librdkafka C \
+                relays (relay.c, system malloc)
                 \(options.count) inputs × \(options.valueSize) B pre-published, \(partitions) partition(s) per \
                 topic, fetch.wait.max.ms=\(Self.fetchWaitMilliseconds), linger.ms=5; a fresh Tansu broker per \
                 measurement; \(options.repeats > 1 ? "median of \(options.repeats)" : "1 run"); latency: \(paced) \

@@ -35,8 +35,10 @@ struct ResultTable {
         return MarkdownTable.render(header: Self.header, rows: cells)
     }
 
-    /// `Goal: Swift/C ≥ 0.9 for producer and consumer: producer 0.93 ✓, consumer 0.88 ✗`.
+    /// `Goal: Swift/C ≥ 0.9 for producer and consumer: producer 0.93 ✓, consumer 0.88 ✗`, or nothing when `names`
+    /// is empty (only the relay ran).
     func goalLine(minimumRatio: Double, for names: [String]) -> String {
+        guard !names.isEmpty else { return "" }
         let verdicts = names.map { name -> String in
             guard let ratio = rows.first(where: { $0.name == name })?.ratio else { return "\(name) n/a" }
             return "\(name) \(Format.fixed(ratio, 2)) \(ratio >= minimumRatio ? "✓" : "✗")"

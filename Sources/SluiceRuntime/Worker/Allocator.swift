@@ -9,9 +9,9 @@
 /// A worker moves every record between librdkafka's threads and Swift's, and glibc's malloc serialises such
 /// cross-thread frees on its arena locks; the `sluice` executables link jemalloc instead (see docs/worker.md,
 /// "Allocator"). The library chooses no allocator itself: it only looks for jemalloc's `mallctl` at run time.
-enum Allocator {
-    /// `jemalloc 5.3.0-…` when jemalloc serves malloc, else `system malloc`.
-    static let name: String = {
+public enum Allocator {
+    /// `jemalloc 5.3.0` when jemalloc serves malloc, else `system malloc`.
+    public static let name: String = {
         #if os(Linux)
             let defaultHandle: UnsafeMutableRawPointer? = nil  // RTLD_DEFAULT
         #else
@@ -25,6 +25,7 @@ enum Allocator {
         var version: UnsafePointer<CChar>? = nil
         var size = MemoryLayout<UnsafePointer<CChar>?>.size
         guard mallctl("version", &version, &size, nil, 0) == 0, let version else { return "jemalloc" }
-        return "jemalloc \(String(cString: version))"
+        // "5.3.0-0-g54eaed1d…": the release, then the commit it was built from.
+        return "jemalloc \(String(cString: version).prefix { $0 != "-" })"
     }()
 }
