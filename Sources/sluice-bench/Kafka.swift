@@ -76,8 +76,8 @@ extension SluiceBench {
             let goals = [Benchmark.producer, .consumer].filter(only.contains).map(\.title)
             print(
                 """
-                Kafka throughput: SluiceKafka (Swift, \(Allocator.name)) vs librdkafka \(Self.librdkafkaVersion(tool)) (C: \
-                rdkafka_performance, relay.c; system malloc)
+                Kafka throughput: SluiceKafka (Swift, \(Allocator.name)) vs librdkafka \
+                \(Self.librdkafkaVersion(tool)) (C: rdkafka_performance, relay.c; system malloc)
                 \(options.count) messages × \(options.valueSize) B values, \(partitions) partition(s), \
                 fetch.wait.max.ms=\(fetchWaitMs), linger.ms=5, acks=all; a fresh Tansu broker per measurement; \
                 \(options.repeats > 1 ? "median of \(options.repeats)" : "1 run") per cell; MB/s = 10⁶ value bytes/s
