@@ -16,7 +16,7 @@
 /// single key would funnel all unkeyed traffic through one lane.
 ///
 /// Memory: a key is held only while one of its items runs; its entry is removed when it completes with nothing
-/// queued behind it. Every call is O(1) amortized (one hash of the key).
+/// queued behind it. Every call is O(1) amortized (one hash of the key; two when an item queues behind its key).
 public struct KeyedSequencer<Item> {
     /// Keys with an item running; each lane holds the items waiting behind it.
     private var lanes: [Key: FIFO<Item>] = [:]
@@ -36,13 +36,12 @@ public struct KeyedSequencer<Item> {
     ///   will be returned by ``complete(key:)`` when its turn comes.
     public mutating func submit(key: [UInt8]?, item: Item) -> Item? {
         guard let key = key.map(Key.init) else { return item }
-        if let index = lanes.index(forKey: key) {
-            lanes.values[index].append(item)
-            queuedCount += 1
-            return nil
-        }
-        lanes[key] = FIFO()
-        return item
+        // One hash for the common case, a key with nothing running; a running key's lane is put back with the item.
+        guard var waiting = lanes.updateValue(FIFO(), forKey: key) else { return item }
+        waiting.append(item)
+        lanes[key] = waiting
+        queuedCount += 1
+        return nil
     }
 
     /// Records that the running item with `key` finished.

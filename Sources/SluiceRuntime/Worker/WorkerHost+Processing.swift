@@ -32,19 +32,19 @@ extension WorkerHost {
     ///   processing was cancelled: its offset then stays unfinished, so the next owner processes it again.
     private func handle(_ item: WorkItem) async -> [KafkaRecord]? {
         let message = item.message
+        let rules = inputTopics[message.topic] ?? InputTopic(decoding: .strict, maxIterations: nil)
         var envelope: Envelope
         do {
             var headers = Envelope.RawHeaders()
             message.forEachHeader { headers.collect(name: $0, value: $1) }
             envelope = try Envelope.decode(
-                key: message.key, value: message.value, headers: headers,
-                mode: entryTopics.contains(message.topic) ? .lenient : .strict,
+                key: message.key, value: message.value, headers: headers, mode: rules.decoding,
                 receivedAt: message.timestampMilliseconds)
         } catch {
             return deadLetter(
                 message, error: "\(error)", attempts: 0, logger: inputLogger(message), "undecodable message")
         }
-        if let bound = loopBounds[message.topic] {
+        if let bound = rules.maxIterations {
             // Coming round a loop: one more round, within the edge's bound.
             envelope.iteration += 1
             guard envelope.iteration <= bound else {
@@ -194,6 +194,19 @@ extension WorkerHost {
         ]
         return KafkaRecord(
             topic: topology.deadLetterTopic, key: message.key, value: message.value, headers: message.headers + reasons)
+    }
+}
+
+/// How a worker reads the records of one of its input topics.
+struct InputTopic: Sendable {
+    /// Lenient for an entry topic (a user's plain JSON), strict for an edge topic.
+    var decoding: Envelope.DecodingMode
+    /// The edge closes a loop: a record may come round it at most this many times.
+    var maxIterations: Int?
+
+    /// One topic read through two inputs of the node: the same reading (it follows the topic), the lower bound.
+    static func merging(_ a: InputTopic, _ b: InputTopic) -> InputTopic {
+        InputTopic(decoding: a.decoding, maxIterations: [a.maxIterations, b.maxIterations].compactMap { $0 }.min())
     }
 }
 

@@ -38,9 +38,8 @@ public final class WorkerHost: Service, Sendable {
 
     let spec: NodeSpec
     let topology: NodeTopology
-    let entryTopics: Set<String>
-    /// The node's inputs that close a loop: topic → `maxIterations`.
-    let loopBounds: [String: Int]
+    /// How each input topic's records are read, looked up once per input.
+    let inputTopics: [String: InputTopic]
     let configuration: WorkerConfiguration
     let logger: Logger
     let node: any Node
@@ -101,10 +100,17 @@ public final class WorkerHost: Service, Sendable {
         self.instanceID = instanceID
         self.spec = spec
         self.topology = nodeTopology
-        self.entryTopics = Set(topology.topics.filter { $0.role == .entry }.map(\.name))
-        self.loopBounds = Dictionary(
-            nodeTopology.inputs.compactMap { input in input.ref.maxIterations.map { (input.topic, $0) } },
-            uniquingKeysWith: min)
+        let entryTopics = Set(topology.topics.filter { $0.role == .entry }.map(\.name))
+        self.inputTopics = Dictionary(
+            nodeTopology.inputs.map { input in
+                (
+                    input.topic,
+                    InputTopic(
+                        decoding: entryTopics.contains(input.topic) ? .lenient : .strict,
+                        maxIterations: input.ref.maxIterations)
+                )
+            },
+            uniquingKeysWith: InputTopic.merging)
         self.configuration = configuration
         self.logger = logger
         self.retryPolicy = RetryPolicy(
