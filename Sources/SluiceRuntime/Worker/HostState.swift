@@ -108,8 +108,8 @@ struct HostState {
         guard let generation = assigned[partition],
             watermark.track(partition: partition, offset: message.offset)
         else { return .dropped }
-        let tag = deliveries.open(Completion(partition: partition, offset: message.offset, generation: generation))
-        let item = WorkItem(message: message, generation: generation, tag: tag)
+        var item = WorkItem(message: message, generation: generation, tag: 0)
+        item.tag = deliveries.open(item.completion)
         running[partition, default: 0] += 1
         if ordered, sequencer.submit(key: message.key, item: item) == nil { return .queued }
         return .start(item)
