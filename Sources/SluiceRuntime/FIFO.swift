@@ -7,7 +7,7 @@ struct FIFO<Element> {
     var isEmpty: Bool { head == items.count }
     var count: Int { items.count - head }
 
-    mutating func append(_ item: Element) {
+    mutating func append(_ item: consuming Element) {
         items.append(item)
     }
 

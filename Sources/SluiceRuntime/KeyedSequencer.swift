@@ -34,7 +34,7 @@ public struct KeyedSequencer<Item> {
     ///
     /// - Returns: `item` if it may start now (no item of its key is running), or `nil` if it was queued; it
     ///   will be returned by ``complete(key:)`` when its turn comes.
-    public mutating func submit(key: [UInt8]?, item: Item) -> Item? {
+    public mutating func submit(key: [UInt8]?, item: consuming Item) -> Item? {
         guard let key = key.map(Key.init) else { return item }
         // One hash for the common case, a key with nothing running; a running key's lane is put back with the item.
         guard var waiting = lanes.updateValue(FIFO(), forKey: key) else { return item }

@@ -22,18 +22,36 @@ public import SluiceKafka
 /// ``markCommitted(_:)``), so an idle partition is not committed again and again.
 ///
 /// Cost: `track` is O(1) amortized; `finish` is O(1) when offsets have no gaps and O(log n) in the number of
-/// in-flight offsets otherwise; `committable` is O(partitions).
+/// in-flight offsets otherwise; `committable` is O(partitions). Each call by partition hashes it once; a caller
+/// that holds the partition's ``Slot`` (``slot(for:)``) tracks and finishes without hashing.
 ///
 /// Completions that arrive after ``revoke(_:)`` are ignored, but if a revoked partition is assigned again and
 /// an offset is redelivered while its old processing is still running, the host must drop the old completion
 /// itself (for example by tagging work with an assignment generation): offsets alone cannot tell them apart.
 public struct OffsetWatermark: Sendable {
-    /// One log per tracked partition, found through `slots`. An array rather than a dictionary of logs: changing a
-    /// log in place through a dictionary subscript allocated (a coroutine frame) on every finish.
-    private var logs: [PartitionLog] = []
-    /// The partition of each log.
-    private var partitions: [TopicPartition] = []
-    private var slots: [TopicPartition: Int] = [:]
+    /// Where a tracked partition's state lives, for callers that track and finish many offsets of one partition
+    /// without hashing the partition each time (see ``slot(for:)``). A slot is good while its partition is
+    /// tracked: once the partition is revoked, calls with the slot change nothing, even after its place is reused.
+    public struct Slot: Hashable, Sendable {
+        let index: Int
+        /// Tells this use of the place apart from later ones.
+        let epoch: UInt64
+    }
+
+    /// One place of ``logs``: a tracked partition's log, or a free place (`partition == nil`, epoch 0).
+    private struct Entry {
+        var partition: TopicPartition?
+        var epoch: UInt64
+        var log = PartitionLog()
+    }
+
+    /// By slot index. An array rather than a dictionary of logs: changing a log in place through a dictionary
+    /// subscript allocated (a coroutine frame) on every finish. Revoking a partition frees its place rather than
+    /// moving another log into it, so the slots callers hold stay valid.
+    private var entries: [Entry] = []
+    private var slots: [TopicPartition: Slot] = [:]
+    private var freeIndices: [Int] = []
+    private var lastEpoch: UInt64 = 0
 
     /// Offsets tracked and not yet finished, over all partitions.
     public private(set) var totalInFlight = 0
@@ -41,24 +59,44 @@ public struct OffsetWatermark: Sendable {
     /// Creates an empty watermark.
     public init() {}
 
+    /// The slot of `partition`, starting to track it if it is not tracked yet.
+    public mutating func slot(for partition: TopicPartition) -> Slot {
+        if let slot = slots[partition] { return slot }
+        lastEpoch += 1
+        let entry = Entry(partition: partition, epoch: lastEpoch)
+        let index: Int
+        if let free = freeIndices.popLast() {
+            index = free
+            entries[index] = entry
+        } else {
+            index = entries.count
+            entries.append(entry)
+        }
+        let slot = Slot(index: index, epoch: lastEpoch)
+        slots[partition] = slot
+        return slot
+    }
+
+    /// The slot of `partition` if it is tracked.
+    public func existingSlot(of partition: TopicPartition) -> Slot? {
+        slots[partition]
+    }
+
     /// Records that the message at `offset` was taken for processing.
     ///
     /// - Returns: `false`, and ignores the offset, when it is negative or not greater than the last offset
     ///   tracked for `partition` (a redelivery without ``revoke(_:)``). An ignored offset must not be finished.
     @discardableResult
     public mutating func track(partition: TopicPartition, offset: Int64) -> Bool {
-        let slot: Int
-        if let existing = slots[partition] {
-            slot = existing
-        } else {
-            slot = logs.count
-            slots[partition] = slot
-            partitions.append(partition)
-            logs.append(PartitionLog())
-        }
-        let accepted = logs[slot].append(offset)
-        if accepted { totalInFlight += 1 }
-        return accepted
+        track(slot(for: partition), offset: offset)
+    }
+
+    /// ``track(partition:offset:)`` for the partition of `slot`; `false` if that partition was revoked since.
+    @discardableResult
+    public mutating func track(_ slot: Slot, offset: Int64) -> Bool {
+        guard isCurrent(slot), entries[slot.index].log.append(offset) else { return false }
+        totalInFlight += 1
+        return true
     }
 
     /// Records that the message at `offset` is done: processed and its outputs acknowledged.
@@ -67,9 +105,20 @@ public struct OffsetWatermark: Sendable {
     ///   was revoked. Such calls change nothing.
     @discardableResult
     public mutating func finish(partition: TopicPartition, offset: Int64) -> Bool {
-        guard let slot = slots[partition], logs[slot].finish(offset) else { return false }
+        guard let slot = slots[partition] else { return false }
+        return finish(slot, offset: offset)
+    }
+
+    /// ``finish(partition:offset:)`` for the partition of `slot`; `false` if that partition was revoked since.
+    @discardableResult
+    public mutating func finish(_ slot: Slot, offset: Int64) -> Bool {
+        guard isCurrent(slot), entries[slot.index].log.finish(offset) else { return false }
         totalInFlight -= 1
         return true
+    }
+
+    private func isCurrent(_ slot: Slot) -> Bool {
+        entries.indices.contains(slot.index) && entries[slot.index].epoch == slot.epoch
     }
 
     /// The offsets to commit: for each partition whose position advanced since it was last returned here or
@@ -79,9 +128,9 @@ public struct OffsetWatermark: Sendable {
     /// cumulative, so the next position returned for that partition covers the same messages.
     public mutating func committable() -> [TopicPartition: Int64] {
         var result: [TopicPartition: Int64] = [:]
-        for slot in logs.indices {
-            if let position = logs[slot].takeUnreportedPosition() {
-                result[partitions[slot]] = position
+        for index in entries.indices {
+            if let partition = entries[index].partition, let position = entries[index].log.takeUnreportedPosition() {
+                result[partition] = position
             }
         }
         return result
@@ -91,26 +140,26 @@ public struct OffsetWatermark: Sendable {
     /// ``committable()`` returns a partition again only once it moves past them. Unknown partitions are ignored.
     public mutating func markCommitted(_ offsets: [TopicPartition: Int64]) {
         for (partition, offset) in offsets {
-            if let slot = slots[partition] { logs[slot].markReported(offset) }
+            if let slot = slots[partition] { entries[slot.index].log.markReported(offset) }
         }
     }
 
     /// The current commit position of `partition` (last contiguous finished offset + 1), whether reported or
     /// not; `nil` until one of its offsets has finished.
     public func position(of partition: TopicPartition) -> Int64? {
-        slots[partition].flatMap { logs[$0].position }
+        slots[partition].flatMap { entries[$0.index].log.position }
     }
 
     /// How many offsets of `partition` are tracked and not yet finished.
     public func inFlight(_ partition: TopicPartition) -> Int {
-        slots[partition].map { logs[$0].unfinished } ?? 0
+        slots[partition].map { entries[$0.index].log.unfinished } ?? 0
     }
 
     /// The lowest offset of the run of unfinished offsets at the top of `partition` that all satisfy `predicate`
     /// (for example: not started yet); `nil` when the highest tracked offset is finished or fails it. Dropping
     /// exactly that run leaves no finished offset above a dropped one, so no finished work is redone because of it.
     public func unfinishedTail(of partition: TopicPartition, where predicate: (Int64) -> Bool) -> Int64? {
-        slots[partition].flatMap { logs[$0].unfinishedTail(where: predicate) }
+        slots[partition].flatMap { entries[$0.index].log.unfinishedTail(where: predicate) }
     }
 
     /// Drops all state of `partitions` (after a rebalance took them away). Later finishes for them are ignored.
@@ -120,26 +169,16 @@ public struct OffsetWatermark: Sendable {
     public mutating func revoke(_ partitions: some Sequence<TopicPartition>) -> [TopicPartition: Int64] {
         var unreported: [TopicPartition: Int64] = [:]
         for partition in partitions {
-            guard var log = removeLog(of: partition) else { continue }
+            guard let slot = slots.removeValue(forKey: partition) else { continue }
+            var log = entries[slot.index].log
+            entries[slot.index] = Entry(partition: nil, epoch: 0)
+            freeIndices.append(slot.index)
             totalInFlight -= log.unfinished
             if let position = log.takeUnreportedPosition() {
                 unreported[partition] = position
             }
         }
         return unreported
-    }
-
-    /// Removes the log of `partition`, moving the last log into its slot.
-    private mutating func removeLog(of partition: TopicPartition) -> PartitionLog? {
-        guard let slot = slots.removeValue(forKey: partition) else { return nil }
-        let last = logs.count - 1
-        if slot != last {
-            logs.swapAt(slot, last)
-            partitions.swapAt(slot, last)
-            slots[partitions[slot]] = slot
-        }
-        partitions.removeLast()
-        return logs.removeLast()
     }
 }
 

@@ -99,6 +99,22 @@ struct HostStateTests {
         #expect(offsets == [0, 2, nil], "offset 1 waits behind offset 0's key")
     }
 
+    @Test func aChunkWithRunsOfSeveralPartitionsFinishesEachOffsetInItsOwnPartition() {
+        var state = HostState(ordered: false)
+        state.assign([p0, p1])
+        let chunk = [message(p0, 0), message(p0, 1), message(p1, 7), message(p0, 2), message(p1, 8)]
+        let intake = state.take(chunk)
+        #expect(intake.dropped == 0)
+        var items: [WorkItem] = []
+        while let item = state.nextReady(orPark: nil) { items.append(item) }
+        #expect(items.map(\.partition) == chunk.map(\.topicPartition))
+        #expect(state.runningCount(in: [p0]) == 3)
+        #expect(state.runningCount(in: [p1]) == 2)
+        for item in items { state.finished(item.completion) }
+        #expect(state.committable() == [p0: 3, p1: 9])
+        #expect(state.runningCount(in: [p0, p1]) == 0)
+    }
+
     @Test func revokeDropsItemsNoLaneTookYetAndPassesTheirKeyOn() throws {
         var state = HostState(ordered: true)
         state.assign([p0, p1])

@@ -136,6 +136,43 @@ private let other = TopicPartition(topic: "other", partition: 0)
         #expect(watermark.committable() == [p0: 3])
     }
 
+    @Test func slotCallsTrackTheSameOffsetsAsPartitionCalls() {
+        var watermark = OffsetWatermark()
+        #expect(watermark.existingSlot(of: p0) == nil)
+        let slot = watermark.slot(for: p0)
+        #expect(watermark.existingSlot(of: p0) == slot)
+        #expect(watermark.slot(for: p0) == slot, "one slot per tracked partition")
+        #expect(watermark.track(slot, offset: 4) == true)
+        #expect(watermark.track(partition: p0, offset: 5) == true)
+        #expect(watermark.track(slot, offset: 5) == false, "the same log rejects the same offset")
+        #expect(watermark.finish(partition: p0, offset: 4) == true)
+        #expect(watermark.finish(slot, offset: 5) == true)
+        #expect(watermark.committable() == [p0: 6])
+        #expect(watermark.totalInFlight == 0)
+    }
+
+    @Test func aRevokedPartitionsSlotChangesNothingEvenWhenItsPlaceIsReused() {
+        var watermark = OffsetWatermark()
+        let old = watermark.slot(for: p0)
+        watermark.track(old, offset: 0)
+        watermark.revoke([p0])
+        let reused = watermark.slot(for: p1)
+        #expect(reused != old)
+        #expect(watermark.track(reused, offset: 5) == true)
+        #expect(watermark.track(old, offset: 6) == false)
+        #expect(watermark.finish(old, offset: 5) == false, "p1's offset 5 is not finished through p0's old slot")
+        #expect(watermark.inFlight(p1) == 1)
+        #expect(watermark.finish(reused, offset: 5) == true)
+        #expect(watermark.committable() == [p1: 6])
+
+        // Assigned again, p0 gets a new slot; the old one stays stale.
+        let again = watermark.slot(for: p0)
+        #expect(again != old)
+        #expect(watermark.track(again, offset: 1) == true)
+        #expect(watermark.finish(old, offset: 1) == false)
+        #expect(watermark.inFlight(p0) == 1)
+    }
+
     @Test func longRunsWithGapsFinishedInReverse() {
         var watermark = OffsetWatermark()
         // Every third offset is missing: exercises the binary search and the buffer compaction.

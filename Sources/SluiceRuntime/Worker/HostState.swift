@@ -15,6 +15,8 @@ struct TransactionBatch {
 /// A message taken from the consumer, tagged with the assignment it was read under.
 struct WorkItem: Sendable {
     var message: KafkaMessage
+    /// Where its partition's state is, so finishing it hashes no partition.
+    var slot: OffsetWatermark.Slot
     /// Changes each time the partition is assigned, so work from an earlier assignment cannot finish an
     /// offset redelivered under a later one.
     var generation: UInt64
@@ -25,14 +27,14 @@ struct WorkItem: Sendable {
 
     /// What finishing the item needs, without the message.
     var completion: Completion {
-        Completion(partition: message.topicPartition, offset: message.offset, generation: generation)
+        Completion(slot: slot, offset: message.offset, generation: generation)
     }
 }
 
 /// Where a taken item's offset is and under which assignment it was read: all that finishing it needs, so the
 /// bookkeeping of outputs waiting for the broker keeps no copy of the message.
 struct Completion: Sendable {
-    var partition: TopicPartition
+    var slot: OffsetWatermark.Slot
     var offset: Int64
     var generation: UInt64
 }
@@ -61,16 +63,34 @@ struct HostState {
     /// A lane waiting for a started item; resumed with `nil` once intake is closed and nothing is ready.
     typealias IdleLane = CheckedContinuation<WorkItem?, Never>
 
+    /// An assigned or draining partition.
+    private struct PartitionState {
+        /// Its assignment (see ``WorkItem/generation``).
+        var generation: UInt64
+        /// Being revoked: no new work starts, running work may still finish its offsets.
+        var draining = false
+        /// Items taken and neither finished nor dropped: running, ready or queued behind their key.
+        var running = 0
+    }
+
+    /// An assigned partition as ``take(_:)`` finds it, once per run of its messages in a chunk.
+    private struct IntakePartition {
+        var topic: String
+        var partition: Int32
+        var slot: OffsetWatermark.Slot
+        var generation: UInt64
+
+        func holds(_ message: KafkaMessage) -> Bool {
+            partition == message.partition && topic == message.topic
+        }
+    }
+
     private let ordered: Bool
+    /// Tracks the offsets of the assigned and draining partitions; their slots index ``partitions``.
     private var watermark = OffsetWatermark()
+    /// The assigned and draining partitions, by the index of their watermark slot.
+    private var partitions: [PartitionState?] = []
     private var sequencer = KeyedSequencer<WorkItem>()
-    /// Assigned partitions and their generation.
-    private var assigned: [TopicPartition: UInt64] = [:]
-    /// Partitions being revoked: no new work starts, running work may still finish its offsets.
-    private var draining: [TopicPartition: UInt64] = [:]
-    /// Items taken and neither finished nor dropped (running, ready or queued behind their key), per assigned or
-    /// draining partition.
-    private var running: [TopicPartition: Int] = [:]
     private var nextGeneration: UInt64 = 0
     /// Started items no lane has picked up yet, oldest first.
     private var ready = FIFO<WorkItem>()
@@ -93,37 +113,56 @@ struct HostState {
     /// Items taken that no lane has started: ready, or queued behind their key.
     var unstartedCount: Int { ready.count + sequencer.queuedCount }
 
-    mutating func assign(_ partitions: Set<TopicPartition>) {
-        for partition in partitions {
+    mutating func assign(_ assignment: Set<TopicPartition>) {
+        for partition in assignment {
             nextGeneration += 1
-            assigned[partition] = nextGeneration
-            draining[partition] = nil
-            running[partition] = 0
+            let slot = watermark.slot(for: partition)
+            if slot.index >= partitions.count {
+                partitions.append(contentsOf: repeatElement(nil, count: slot.index + 1 - partitions.count))
+            }
+            partitions[slot.index] = PartitionState(generation: nextGeneration)
         }
     }
 
     /// Records a message read from the consumer.
     mutating func take(_ message: KafkaMessage) -> Intake {
-        let partition = message.topicPartition
-        guard let generation = assigned[partition],
-            watermark.track(partition: partition, offset: message.offset)
-        else { return .dropped }
-        var item = WorkItem(message: message, generation: generation, tag: 0)
+        var partition: IntakePartition?
+        return take(message, partition: &partition)
+    }
+
+    /// Records a message read from the consumer; `partition` is the assigned partition of the message before it,
+    /// and is looked up again only when this message is of another partition.
+    private mutating func take(_ message: consuming KafkaMessage, partition: inout IntakePartition?) -> Intake {
+        if partition?.holds(message) != true { partition = assignedPartition(of: message) }
+        guard let partition, watermark.track(partition.slot, offset: message.offset) else { return .dropped }
+        var item = WorkItem(message: message, slot: partition.slot, generation: partition.generation, tag: 0)
         item.tag = deliveries.open(item.completion)
-        running[partition, default: 0] += 1
-        if ordered, sequencer.submit(key: message.key, item: item) == nil { return .queued }
+        partitions[partition.slot.index]?.running += 1
+        if ordered, sequencer.submit(key: item.message.key, item: item) == nil { return .queued }
         return .start(item)
+    }
+
+    private func assignedPartition(of message: KafkaMessage) -> IntakePartition? {
+        guard let slot = watermark.existingSlot(of: message.topicPartition), let state = partitions[slot.index],
+            !state.draining
+        else { return nil }
+        return IntakePartition(
+            topic: message.topic, partition: message.partition, slot: slot, generation: state.generation)
     }
 
     /// Records a chunk of messages read from the consumer: started items go to idle lanes, or wait in the ready
     /// queue for one.
     ///
     /// - Returns: the lanes to resume (outside the lock) with their items, and how many messages were dropped.
-    mutating func take(_ messages: [KafkaMessage]) -> (wakeups: [(IdleLane, WorkItem)], dropped: Int) {
+    mutating func take(_ messages: consuming [KafkaMessage]) -> (wakeups: [(IdleLane, WorkItem)], dropped: Int) {
         var wakeups: [(IdleLane, WorkItem)] = []
         var dropped = 0
-        for message in messages {
-            switch take(message) {
+        var partition: IntakePartition?
+        // Each message moves out of the chunk into its work item: iterating would copy it (a retain of each of its
+        // buffers) and then release the chunk's copy.
+        messages.reverse()
+        while let message = messages.popLast() {
+            switch take(message, partition: &partition) {
             case .start(let item): if let wakeup = makeReady(item) { wakeups.append(wakeup) }
             case .queued: break
             case .dropped: dropped += 1
@@ -133,7 +172,7 @@ struct HostState {
     }
 
     /// Hands a started item to an idle lane (returned, to resume outside the lock) or queues it for the next lane.
-    private mutating func makeReady(_ item: WorkItem) -> (IdleLane, WorkItem)? {
+    private mutating func makeReady(_ item: consuming WorkItem) -> (IdleLane, WorkItem)? {
         if let lane = idleLanes.popLast() { return (lane, item) }
         ready.append(item)
         return nil
@@ -189,7 +228,7 @@ struct HostState {
         ready.remove(where: shouldDrop, into: &fromReady)
         var wakeups: [(IdleLane, WorkItem)] = []
         for item in queued + fromReady {
-            running[item.partition, default: 1] -= 1
+            if isCurrent(item.completion) { partitions[item.slot.index]?.running -= 1 }
             deliveries.close(item.tag)
         }
         for item in fromReady {
@@ -242,11 +281,15 @@ struct HostState {
     /// - Returns: whether its offset counted (`false` for work of an earlier assignment).
     @discardableResult
     mutating func finished(_ completion: Completion) -> Bool {
-        let partition = completion.partition
-        let generation = completion.generation
-        guard assigned[partition] == generation || draining[partition] == generation else { return false }
-        running[partition, default: 1] -= 1
-        return watermark.finish(partition: partition, offset: completion.offset)
+        guard isCurrent(completion) else { return false }
+        partitions[completion.slot.index]?.running -= 1
+        return watermark.finish(completion.slot, offset: completion.offset)
+    }
+
+    /// Whether the item was taken under its partition's current assignment (assigned or draining).
+    private func isCurrent(_ completion: Completion) -> Bool {
+        partitions.indices.contains(completion.slot.index)
+            && partitions[completion.slot.index]?.generation == completion.generation
     }
 
     /// At-least-once: the records with these delivery tags were acknowledged.
@@ -301,28 +344,29 @@ struct HostState {
     /// - Returns: how many items were dropped (their permits go back), and lanes to resume (outside the lock) with
     ///   items of other partitions whose key a dropped item held.
     mutating func beginRevoke(
-        _ partitions: Set<TopicPartition>, lost: Bool = false
+        _ revoked: Set<TopicPartition>, lost: Bool = false
     ) -> (dropped: Int, wakeups: [(IdleLane, WorkItem)]) {
-        for partition in partitions {
-            if let generation = assigned.removeValue(forKey: partition) { draining[partition] = generation }
+        for partition in revoked {
+            if let slot = watermark.existingSlot(of: partition) { partitions[slot.index]?.draining = true }
         }
-        return dropUnstarted(in: partitions.contains, all: lost)
+        return dropUnstarted(in: revoked.contains, all: lost)
     }
 
     /// Items of `partitions` taken and not yet finished or dropped.
-    func runningCount(in partitions: Set<TopicPartition>) -> Int {
-        partitions.reduce(0) { $0 + (running[$1] ?? 0) }
+    func runningCount(in revoking: Set<TopicPartition>) -> Int {
+        revoking.reduce(0) { count, partition in
+            count + (watermark.existingSlot(of: partition).flatMap { partitions[$0.index]?.running } ?? 0)
+        }
     }
 
     /// Forgets `partitions`; late completions of their work are ignored from now on.
     ///
     /// - Returns: their commit positions not yet returned by ``committable()``, for a final store.
-    mutating func endRevoke(_ partitions: Set<TopicPartition>) -> [TopicPartition: Int64] {
-        for partition in partitions {
-            draining[partition] = nil
-            running[partition] = nil
+    mutating func endRevoke(_ revoked: Set<TopicPartition>) -> [TopicPartition: Int64] {
+        for partition in revoked {
+            if let slot = watermark.existingSlot(of: partition) { partitions[slot.index] = nil }
         }
-        return watermark.revoke(partitions)
+        return watermark.revoke(revoked)
     }
 }
 
