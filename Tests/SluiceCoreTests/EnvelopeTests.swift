@@ -16,6 +16,13 @@ import Testing
             producedAt: 1_700_000_000_123, origin: "classify@worker-1", specVersion: 3, traceparent: traceparent)
     }
 
+    @Test func nowIsTheWallClockInMilliseconds() {
+        let before = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        let now = Envelope.now()
+        let after = Int64((Date().timeIntervalSince1970 * 1000).rounded(.up))
+        #expect((before...after).contains(now))
+    }
+
     @Test func encodesKeyValueAndHeaders() throws {
         let record = try sample().encode()
         #expect(record.key == Array("order-42".utf8))
