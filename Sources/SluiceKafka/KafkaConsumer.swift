@@ -401,11 +401,10 @@ private final class BatchReader: @unchecked Sendable {
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
-        var message = KafkaMessage(
+        return KafkaMessage(
             topic: topic, partition: m.partition, offset: m.offset, key: key, value: value, packedHeaders: headers,
-            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
-        message.isTombstone = m.payload == nil
-        return message
+            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp,
+            isTombstone: m.payload == nil)
     }
 }
 

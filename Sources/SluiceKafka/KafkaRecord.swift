@@ -63,23 +63,87 @@ public struct DeliveryReport: Hashable, Sendable {
 }
 
 /// A consumed message.
+///
+/// A value type whose fields live in one reference-counted box: copying a message (into a work item, a queue, a
+/// task) costs one retain, not one for each of its topic, key, value and headers. Setting a field copies the box
+/// only when another copy shares it.
 public struct KafkaMessage: Sendable {
-    public var topic: String
-    public var partition: Int32
-    public var offset: Int64
-    public var key: [UInt8]?
+    public var topic: String {
+        get { storage.topic }
+        set { uniqueStorage().topic = newValue }
+    }
+    public var partition: Int32 {
+        get { storage.partition }
+        set { uniqueStorage().partition = newValue }
+    }
+    public var offset: Int64 {
+        get { storage.offset }
+        set { uniqueStorage().offset = newValue }
+    }
+    public var key: [UInt8]? {
+        get { storage.key }
+        set { uniqueStorage().key = newValue }
+    }
     /// The value (empty for a tombstone; see ``isTombstone``).
-    public var value: [UInt8]
+    public var value: [UInt8] {
+        get { storage.value }
+        set { uniqueStorage().value = newValue }
+    }
     /// Timestamp in milliseconds since the epoch, or `nil` if the broker gave none.
-    public var timestampMilliseconds: Int64?
+    public var timestampMilliseconds: Int64? {
+        get { storage.timestampMilliseconds }
+        set { uniqueStorage().timestampMilliseconds = newValue }
+    }
     /// Whether the value is null: a deletion marker on a compacted topic.
-    public var isTombstone: Bool = false
-    /// The headers as given, or as read (packed) by a consumer.
-    private var storedHeaders: Headers
+    public var isTombstone: Bool {
+        get { storage.isTombstone }
+        set { uniqueStorage().isTombstone = newValue }
+    }
+
+    private var storage: Storage
+
+    /// The fields, shared by copies until one of them changes a field.
+    // @unchecked: a box is changed only through `uniqueStorage()`, that is while no other copy can see it.
+    private final class Storage: @unchecked Sendable {
+        var topic: String
+        var partition: Int32
+        var offset: Int64
+        var key: [UInt8]?
+        var value: [UInt8]
+        var timestampMilliseconds: Int64?
+        var isTombstone: Bool
+        /// The headers as given, or as read (packed) by a consumer.
+        var headers: Headers
+
+        init(
+            topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
+            timestampMilliseconds: Int64?, isTombstone: Bool, headers: Headers
+        ) {
+            self.topic = topic
+            self.partition = partition
+            self.offset = offset
+            self.key = key
+            self.value = value
+            self.timestampMilliseconds = timestampMilliseconds
+            self.isTombstone = isTombstone
+            self.headers = headers
+        }
+
+        func copy() -> Storage {
+            Storage(
+                topic: topic, partition: partition, offset: offset, key: key, value: value,
+                timestampMilliseconds: timestampMilliseconds, isTombstone: isTombstone, headers: headers)
+        }
+    }
 
     private enum Headers: Sendable {
         case list([KafkaHeader])
         case packed(PackedHeaders)
+    }
+
+    private mutating func uniqueStorage() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
     }
 
     public init(
@@ -94,31 +158,27 @@ public struct KafkaMessage: Sendable {
     /// A consumed message whose header values share one buffer.
     init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], packedHeaders: PackedHeaders,
-        timestampMilliseconds: Int64?
+        timestampMilliseconds: Int64?, isTombstone: Bool = false
     ) {
         self.init(
             topic: topic, partition: partition, offset: offset, key: key, value: value,
-            headers: .packed(packedHeaders), timestampMilliseconds: timestampMilliseconds)
+            headers: .packed(packedHeaders), timestampMilliseconds: timestampMilliseconds, isTombstone: isTombstone)
     }
 
     private init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: Headers,
-        timestampMilliseconds: Int64?
+        timestampMilliseconds: Int64?, isTombstone: Bool = false
     ) {
-        self.topic = topic
-        self.partition = partition
-        self.offset = offset
-        self.key = key
-        self.value = value
-        self.storedHeaders = headers
-        self.timestampMilliseconds = timestampMilliseconds
+        storage = Storage(
+            topic: topic, partition: partition, offset: offset, key: key, value: value,
+            timestampMilliseconds: timestampMilliseconds, isTombstone: isTombstone, headers: headers)
     }
 
     /// The headers in wire order. A consumed message keeps its header values in one buffer; this builds the list
     /// from it on each access, so code on a hot path reads them with ``forEachHeader(_:)``.
     public var headers: [KafkaHeader] {
         get {
-            switch storedHeaders {
+            switch storage.headers {
             case .list(let headers): return headers
             case .packed(let packed):
                 var headers: [KafkaHeader] = []
@@ -127,19 +187,19 @@ public struct KafkaMessage: Sendable {
                 return headers
             }
         }
-        set { storedHeaders = .list(newValue) }
+        set { uniqueStorage().headers = .list(newValue) }
     }
 
     /// Calls `body` with each header in wire order, its value a view of the message's storage (`nil` for a null
     /// value): no copy.
     public func forEachHeader(_ body: (_ name: String, _ value: ArraySlice<UInt8>?) throws -> Void) rethrows {
-        switch storedHeaders {
+        switch storage.headers {
         case .list(let headers): for header in headers { try body(header.name, header.value?[...]) }
         case .packed(let packed): try packed.forEach(body)
         }
     }
 
-    public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
+    public var topicPartition: TopicPartition { TopicPartition(topic: storage.topic, partition: storage.partition) }
 
     /// The first header with this name.
     public func header(_ name: String) -> KafkaHeader? { headers.first { $0.name == name } }

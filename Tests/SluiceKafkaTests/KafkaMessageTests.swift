@@ -40,4 +40,21 @@ import Testing
         message.forEachHeader { name, _ in names.append(name) }
         #expect(names == ["only"])
     }
+
+    @Test func aCopyKeepsItsFieldsWhenTheOriginalChanges() {
+        let original = packed()
+        var changed = original
+        changed.topic = "other"
+        changed.offset = 9
+        changed.key = [1]
+        changed.value = [2]
+        changed.isTombstone = true
+        changed.headers = []
+        #expect(original.topic == "t" && original.offset == 0 && original.key == nil && original.value.isEmpty)
+        #expect(!original.isTombstone)
+        #expect(original.headers == headers)
+        #expect(changed.topicPartition == TopicPartition(topic: "other", partition: 0))
+        #expect(changed.offset == 9 && changed.key == [1] && changed.value == [2] && changed.isTombstone)
+        #expect(changed.headers.isEmpty)
+    }
 }

@@ -154,14 +154,11 @@ struct HostState {
     /// queue for one.
     ///
     /// - Returns: the lanes to resume (outside the lock) with their items, and how many messages were dropped.
-    mutating func take(_ messages: consuming [KafkaMessage]) -> (wakeups: [(IdleLane, WorkItem)], dropped: Int) {
+    mutating func take(_ messages: [KafkaMessage]) -> (wakeups: [(IdleLane, WorkItem)], dropped: Int) {
         var wakeups: [(IdleLane, WorkItem)] = []
         var dropped = 0
         var partition: IntakePartition?
-        // Each message moves out of the chunk into its work item: iterating would copy it (a retain of each of its
-        // buffers) and then release the chunk's copy.
-        messages.reverse()
-        while let message = messages.popLast() {
+        for message in messages {
             switch take(message, partition: &partition) {
             case .start(let item): if let wakeup = makeReady(item) { wakeups.append(wakeup) }
             case .queued: break

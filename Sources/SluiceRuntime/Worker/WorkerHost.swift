@@ -231,9 +231,7 @@ public final class WorkerHost: Service, Sendable {
         // Room first, then the next chunk: a chunk waiting here would be memory the read-ahead bound does not see.
         while await waitForReadAheadRoom(), let batch = await batches.next() {
             guard await pending.acquire(batch.count) else { return }
-            // Handed over, not shared: the state moves the messages out of the chunk.
-            var chunk = Optional(consume batch)
-            let (intake, inFlight) = state.withLock { ($0.take(chunk.take()!), $0.inFlight) }
+            let (intake, inFlight) = state.withLock { ($0.take(batch), $0.inFlight) }
             pending.release(intake.dropped)
             for (lane, item) in intake.wakeups { lane.resume(returning: item) }
             metrics.inFlight.record(inFlight)
