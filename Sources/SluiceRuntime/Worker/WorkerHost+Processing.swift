@@ -10,9 +10,10 @@ extension WorkerHost {
     /// An item's key is held until the lane is done with it, so a key's inputs run one at a time and in order.
     /// Cancelled (not a graceful shutdown), it stops after its current item, as a crash would.
     func runLane(producer: KafkaProducer) async {
+        var clock = ProducedAtClock()
         var current = await nextReady()
         while let item = current, !Task.isCancelled {
-            let outputs = await handle(item)
+            let outputs = await handle(item, clock: &clock)
             current = await complete(item, outputs: outputs, producer: producer)
             if current == nil { current = await nextReady() }
         }
@@ -26,11 +27,11 @@ extension WorkerHost {
         }
     }
 
-    /// Decodes and processes `item`, retrying as the node's `retries` allow.
+    /// Decodes and processes `item`, retrying as the node's `retries` allow; `clock` stamps its outputs.
     ///
     /// - Returns: the records to produce for it (its outputs, or the dead-letter record), or `nil` if its
     ///   processing was cancelled: its offset then stays unfinished, so the next owner processes it again.
-    private func handle(_ item: WorkItem) async -> [KafkaRecord]? {
+    private func handle(_ item: WorkItem, clock: inout ProducedAtClock) async -> [KafkaRecord]? {
         let message = item.message
         let rules = inputTopics[message.topic] ?? InputTopic(decoding: .strict, maxIterations: nil)
         var envelope: Envelope
@@ -62,8 +63,9 @@ extension WorkerHost {
             do {
                 let traceparent = try await process(input, context: context)
                 metrics.processed.increment()
+                let producedAt = clock.now()
                 return context.takeEmissions().map {
-                    output(input, key: message.key, emission: $0, traceparent: traceparent)
+                    output(input, key: message.key, emission: $0, traceparent: traceparent, producedAt: producedAt)
                 }
             } catch {
                 metrics.failed.increment()
@@ -151,7 +153,7 @@ extension WorkerHost {
 
     /// The record for one emitted output: same correlation id and iteration as the input, this worker as origin.
     private func output(
-        _ input: NodeInput, key: [UInt8]?, emission: NodeContext.Emission, traceparent: String?
+        _ input: NodeInput, key: [UInt8]?, emission: NodeContext.Emission, traceparent: String?, producedAt: [UInt8]
     ) -> KafkaRecord {
         // The record key is the correlation id: reuse the input's key bytes when it has one.
         let correlationID = key.flatMap { $0.isEmpty ? nil : $0 } ?? Array(input.correlationID.utf8)
@@ -160,7 +162,7 @@ extension WorkerHost {
         Envelope.forEachHeader(
             messageID: Envelope.makeMessageIDBytes(), correlationID: correlationID,
             traceparent: traceparent.map { Array($0.utf8) }, iteration: outputHeaders.iteration(input.iteration),
-            producedAt: Envelope.decimal(Envelope.now()), origin: outputHeaders.origin,
+            producedAt: producedAt, origin: outputHeaders.origin,
             specVersion: outputHeaders.specVersion
         ) { headers.append(KafkaHeader(name: $0, value: $1)) }
         // The port was checked by the context against the spec's ports, which all have a topic.
@@ -224,6 +226,22 @@ struct OutputHeaders: Sendable {
 
     func iteration(_ iteration: Int) -> [UInt8] {
         smallIterations.indices.contains(iteration) ? smallIterations[iteration] : Envelope.decimal(iteration)
+    }
+}
+
+/// A lane's `sluice-produced-at` header value: the time in milliseconds, rendered in decimal once per millisecond
+/// rather than once per output.
+struct ProducedAtClock {
+    private var milliseconds: Int64 = -1
+    private var rendered: [UInt8] = []
+
+    mutating func now() -> [UInt8] {
+        let now = Envelope.now()
+        if now != milliseconds {
+            milliseconds = now
+            rendered = Envelope.decimal(now)
+        }
+        return rendered
     }
 }
 
