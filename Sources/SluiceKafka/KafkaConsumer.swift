@@ -321,14 +321,12 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 }
 
-/// Drains librdkafka's consumer queue in batches on the poll thread, caching topic names per handle.
+/// Drains librdkafka's consumer queue in batches on the poll thread, caching topic and header names.
 private final class BatchReader: @unchecked Sendable {
     private let queue: OpaquePointer
     private let slots: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private let capacity = 1024
-    private var topicNames = TopicNames()
-    /// Header names seen so far, so each message shares their storage instead of allocating its own.
-    private var headerNames: [(bytes: [UInt8], name: String)] = []
+    private var names = Names()
     /// Since when the consumer's buffer has been full (poll thread only).
     var fullSince: ContinuousClock.Instant?
 
@@ -348,6 +346,12 @@ private final class BatchReader: @unchecked Sendable {
         let count = first + max(0, rest)
         var batch: [KafkaMessage] = []
         batch.reserveCapacity(count)
+        // The caches move into a local for the batch: each use of a class's stored property is checked for
+        // exclusive access at run time, a local's is not.
+        var names = Names()
+        swap(&names, &self.names)
+        defer { swap(&names, &self.names) }
+        var lastTopic: (handle: OpaquePointer, name: String)?
         for i in 0..<count {
             guard let raw = slots[i] else { continue }
             defer { rd_kafka_message_destroy(raw) }
@@ -358,23 +362,35 @@ private final class BatchReader: @unchecked Sendable {
                 }
                 continue
             }
-            batch.append(message(raw, topic: topicNames.name(of: m.rkt)))
+            // Fetched messages come in runs of one partition: look the topic's name up once per run.
+            if lastTopic?.handle != m.rkt { lastTopic = (m.rkt, names.topics.name(of: m.rkt)) }
+            batch.append(Self.message(raw, topic: lastTopic!.name, names: &names))
         }
         return batch
     }
 
-    private func headerName(_ cName: UnsafePointer<CChar>) -> String {
-        let bytes = UnsafeRawBufferPointer(start: cName, count: strlen(cName))
-        for entry in headerNames where entry.bytes.count == bytes.count {
-            let same = entry.bytes.withUnsafeBytes { bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
-            if same { return entry.name }
+    /// Names the poll thread has seen, so each message shares their storage instead of allocating its own.
+    private struct Names {
+        var topics = TopicNames()
+        private var headers: [(bytes: [UInt8], name: String)] = []
+
+        mutating func header(_ cName: UnsafePointer<CChar>) -> String {
+            let bytes = UnsafeRawBufferPointer(start: cName, count: strlen(cName))
+            for entry in headers where entry.bytes.count == bytes.count {
+                let same = entry.bytes.withUnsafeBytes {
+                    bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+                }
+                if same { return entry.name }
+            }
+            let name = String(decoding: bytes, as: UTF8.self)
+            if headers.count < 64 { headers.append((Array(bytes), name)) }
+            return name
         }
-        let name = String(decoding: bytes, as: UTF8.self)
-        if headerNames.count < 64 { headerNames.append((Array(bytes), name)) }
-        return name
     }
 
-    private func message(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> KafkaMessage {
+    private static func message(
+        _ raw: UnsafeMutablePointer<rd_kafka_message_t>, topic: String, names: inout Names
+    ) -> KafkaMessage {
         let m = raw.pointee
         let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
         let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
@@ -395,7 +411,7 @@ private final class BatchReader: @unchecked Sendable {
             index = 0
             while rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
                 headers.append(
-                    name: headerName(name!), value: valuePointer.map { UnsafeRawBufferPointer(start: $0, count: size) })
+                    name: names.header(name!), value: valuePointer.map { UnsafeRawBufferPointer(start: $0, count: size) })
                 index += 1
             }
         }

@@ -64,47 +64,78 @@ public struct DeliveryReport: Hashable, Sendable {
 
 /// A consumed message.
 ///
-/// A value type whose fields live in one reference-counted box: copying a message (into a work item, a queue, a
-/// task) costs one retain, not one for each of its topic, key, value and headers. Setting a field copies the box
-/// only when another copy shares it.
+/// A value type whose fields live in one immutable, reference-counted box: copying a message (into a work item, a
+/// queue, a task) costs one retain, not one for each of its topic, key, value and headers, and reading a field
+/// needs no exclusivity check. Setting a field replaces the box.
 public struct KafkaMessage: Sendable {
     public var topic: String {
         get { storage.topic }
-        set { uniqueStorage().topic = newValue }
+        set { storage = storage.with { $0.topic = newValue } }
     }
     public var partition: Int32 {
         get { storage.partition }
-        set { uniqueStorage().partition = newValue }
+        set { storage = storage.with { $0.partition = newValue } }
     }
     public var offset: Int64 {
         get { storage.offset }
-        set { uniqueStorage().offset = newValue }
+        set { storage = storage.with { $0.offset = newValue } }
     }
     public var key: [UInt8]? {
         get { storage.key }
-        set { uniqueStorage().key = newValue }
+        set { storage = storage.with { $0.key = newValue } }
     }
     /// The value (empty for a tombstone; see ``isTombstone``).
     public var value: [UInt8] {
         get { storage.value }
-        set { uniqueStorage().value = newValue }
+        set { storage = storage.with { $0.value = newValue } }
     }
     /// Timestamp in milliseconds since the epoch, or `nil` if the broker gave none.
     public var timestampMilliseconds: Int64? {
         get { storage.timestampMilliseconds }
-        set { uniqueStorage().timestampMilliseconds = newValue }
+        set { storage = storage.with { $0.timestampMilliseconds = newValue } }
     }
     /// Whether the value is null: a deletion marker on a compacted topic.
     public var isTombstone: Bool {
         get { storage.isTombstone }
-        set { uniqueStorage().isTombstone = newValue }
+        set { storage = storage.with { $0.isTombstone = newValue } }
     }
 
     private var storage: Storage
 
-    /// The fields, shared by copies until one of them changes a field.
-    // @unchecked: a box is changed only through `uniqueStorage()`, that is while no other copy can see it.
-    private final class Storage: @unchecked Sendable {
+    /// The fields, shared by every copy of the message.
+    private final class Storage: Sendable {
+        let topic: String
+        let partition: Int32
+        let offset: Int64
+        let key: [UInt8]?
+        let value: [UInt8]
+        let timestampMilliseconds: Int64?
+        let isTombstone: Bool
+        /// The headers as given, or as read (packed) by a consumer.
+        let headers: Headers
+
+        init(_ fields: Fields) {
+            topic = fields.topic
+            partition = fields.partition
+            offset = fields.offset
+            key = fields.key
+            value = fields.value
+            timestampMilliseconds = fields.timestampMilliseconds
+            isTombstone = fields.isTombstone
+            headers = fields.headers
+        }
+
+        /// A box with the same fields but what `change` sets.
+        func with(_ change: (inout Fields) -> Void) -> Storage {
+            var fields = Fields(
+                topic: topic, partition: partition, offset: offset, key: key, value: value,
+                timestampMilliseconds: timestampMilliseconds, isTombstone: isTombstone, headers: headers)
+            change(&fields)
+            return Storage(fields)
+        }
+    }
+
+    private struct Fields {
         var topic: String
         var partition: Int32
         var offset: Int64
@@ -112,38 +143,12 @@ public struct KafkaMessage: Sendable {
         var value: [UInt8]
         var timestampMilliseconds: Int64?
         var isTombstone: Bool
-        /// The headers as given, or as read (packed) by a consumer.
         var headers: Headers
-
-        init(
-            topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
-            timestampMilliseconds: Int64?, isTombstone: Bool, headers: Headers
-        ) {
-            self.topic = topic
-            self.partition = partition
-            self.offset = offset
-            self.key = key
-            self.value = value
-            self.timestampMilliseconds = timestampMilliseconds
-            self.isTombstone = isTombstone
-            self.headers = headers
-        }
-
-        func copy() -> Storage {
-            Storage(
-                topic: topic, partition: partition, offset: offset, key: key, value: value,
-                timestampMilliseconds: timestampMilliseconds, isTombstone: isTombstone, headers: headers)
-        }
     }
 
     private enum Headers: Sendable {
         case list([KafkaHeader])
         case packed(PackedHeaders)
-    }
-
-    private mutating func uniqueStorage() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return storage
     }
 
     public init(
@@ -170,8 +175,9 @@ public struct KafkaMessage: Sendable {
         timestampMilliseconds: Int64?, isTombstone: Bool = false
     ) {
         storage = Storage(
-            topic: topic, partition: partition, offset: offset, key: key, value: value,
-            timestampMilliseconds: timestampMilliseconds, isTombstone: isTombstone, headers: headers)
+            Fields(
+                topic: topic, partition: partition, offset: offset, key: key, value: value,
+                timestampMilliseconds: timestampMilliseconds, isTombstone: isTombstone, headers: headers))
     }
 
     /// The headers in wire order. A consumed message keeps its header values in one buffer; this builds the list
@@ -187,7 +193,7 @@ public struct KafkaMessage: Sendable {
                 return headers
             }
         }
-        set { uniqueStorage().headers = .list(newValue) }
+        set { storage = storage.with { $0.headers = .list(newValue) } }
     }
 
     /// Calls `body` with each header in wire order, its value a view of the message's storage (`nil` for a null
