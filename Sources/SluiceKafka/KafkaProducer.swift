@@ -13,8 +13,8 @@ public import Logging
 /// Three ways to send: ``send(_:)`` awaits the broker's acknowledgement; ``produce(_:onDelivery:)`` returns as
 /// soon as the record is queued and reports delivery to a callback, for pipelines that keep many records
 /// in flight; ``produce(_:tag:)`` reports to the producer's one tagged handler, without an allocation per
-/// record, for the hottest paths. ``close(timeout:)`` flushes and stops the poll thread; call it before dropping
-/// the producer.
+/// record, for the hottest paths (``produceIfRoom(_:tag:)`` is the same without an `async` call).
+/// ``close(timeout:)`` flushes and stops the poll thread; call it before dropping the producer.
 public final class KafkaProducer: Sendable {
     /// Called once per record, on the producer's poll thread: keep it short.
     public typealias DeliveryHandler = @Sendable (Result<DeliveryReport, KafkaError>) -> Void
@@ -92,24 +92,44 @@ public final class KafkaProducer: Sendable {
     /// Queues a record whose delivery report goes to the `onTaggedDelivery` handler given at creation, with
     /// `tag` (at most `Int.max >> 1`). Waits only while librdkafka's local queue is full.
     public func produce(_ record: KafkaRecord, tag: Int) async throws(KafkaError) {
+        try await produce(record) { Self.opaque(tag: tag) }
+    }
+
+    /// ``produce(_:tag:)`` without waiting, and without an `async` call: queues the record unless librdkafka's
+    /// local queue is full.
+    ///
+    /// - Returns: `false` if the queue is full and nothing was queued; ``produce(_:tag:)`` waits for room.
+    public func produceIfRoom(_ record: KafkaRecord, tag: Int) throws(KafkaError) -> Bool {
+        try tryEnqueue(record, opaque: Self.opaque(tag: tag))
+    }
+
+    /// An odd opaque is a tag; a ``DeliveryBox`` pointer is always even (aligned).
+    private static func opaque(tag: Int) -> UnsafeMutableRawPointer? {
         precondition(tag >= 0 && tag <= Int.max >> 1, "delivery tag out of range")
-        // An odd opaque is a tag; a DeliveryBox pointer is always even (aligned).
-        try await produce(record) { UnsafeMutableRawPointer(bitPattern: tag << 1 | 1) }
+        return UnsafeMutableRawPointer(bitPattern: tag << 1 | 1)
     }
 
     private func produce(
         _ record: KafkaRecord, opaque makeOpaque: () -> UnsafeMutableRawPointer?
     ) async throws(KafkaError) {
         var backoff = Duration.microseconds(200)
-        while true {
-            let err = enqueue(record, opaque: makeOpaque())
-            if err == RD_KAFKA_RESP_ERR_NO_ERROR { return }
-            guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL, pollThread.isRunning else {
-                throw client.fatalError() ?? KafkaError(err, context: "produce to \(record.topic)")
-            }
+        while try !tryEnqueue(record, opaque: makeOpaque()) {
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .milliseconds(20))
         }
+    }
+
+    /// Queues `record`, or finds librdkafka's local queue full (nothing queued, what `opaque` holds released).
+    ///
+    /// - Returns: whether it was queued.
+    /// - Throws: why it cannot be queued at all.
+    private func tryEnqueue(_ record: KafkaRecord, opaque: UnsafeMutableRawPointer?) throws(KafkaError) -> Bool {
+        let err = enqueue(record, opaque: opaque)
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR { return true }
+        guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL, pollThread.isRunning else {
+            throw client.fatalError() ?? KafkaError(err, context: "produce to \(record.topic)")
+        }
+        return false
     }
 
     /// Queues `record`; on failure releases what `opaque` holds.

@@ -35,7 +35,7 @@ public struct KeyedSequencer<Item> {
     /// - Returns: `item` if it may start now (no item of its key is running), or `nil` if it was queued; it
     ///   will be returned by ``complete(key:)`` when its turn comes.
     public mutating func submit(key: [UInt8]?, item: consuming Item) -> Item? {
-        guard let key = key.map(Key.init) else { return item }
+        guard let key = key.map({ Key(bytes: $0) }) else { return item }
         // One hash for the common case, a key with nothing running; a running key's lane is put back with the item.
         guard var waiting = lanes.updateValue(FIFO(), forKey: key) else { return item }
         waiting.append(item)
@@ -85,13 +85,26 @@ public struct KeyedSequencer<Item> {
 extension KeyedSequencer: Sendable where Item: Sendable {}
 
 extension KeyedSequencer {
-    /// A record key hashed as one block of bytes: `[UInt8]`'s own hashing feeds the hasher a byte at a time, which
-    /// showed up in profiles (every input hashes its key on submit and again on complete).
+    /// A record key hashed as one block of bytes (`[UInt8]`'s own hashing feeds the hasher a byte at a time), once:
+    /// the dictionary hashes its keys again when it grows and when removing a key moves its neighbours, and every
+    /// input removes its key when it completes.
     private struct Key: Hashable, Sendable {
-        var bytes: [UInt8]
+        let bytes: [UInt8]
+        let hash: Int
+
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+            var hasher = Hasher()
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hash = hasher.finalize()
+        }
+
+        static func == (lhs: Key, rhs: Key) -> Bool {
+            lhs.hash == rhs.hash && lhs.bytes == rhs.bytes
+        }
 
         func hash(into hasher: inout Hasher) {
-            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hasher.combine(hash)
         }
     }
 }

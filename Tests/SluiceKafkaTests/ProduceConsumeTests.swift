@@ -1,4 +1,5 @@
 import SluiceKafka
+import Synchronization
 import SluiceTestSupport
 import Testing
 
@@ -53,6 +54,24 @@ struct ProduceConsumeTests {
             #expect(message.header("a")?.stringValue == "1")
             #expect(message.header("empty") != nil && message.header("empty")?.value == nil)
             #expect(message.timestampMilliseconds == 1_700_000_000_000)
+        }
+    }
+
+    @Test func produceIfRoomQueuesUntilTheLocalQueueIsFullAndReportsItsTag() async throws {
+        try await TestKafka.withTopic { topic in
+            let tags = Mutex<[Int]>([])
+            var configuration = KafkaProducerConfiguration(client: KafkaClientOptions(brokers: try TestKafka.brokers()))
+            configuration.maxQueuedMessages = 1
+            configuration.lingerMilliseconds = 1_000  // the first record stays queued while the second is offered
+            let producer = try KafkaProducer(configuration: configuration, logger: TestKafka.logger) { reports in
+                tags.withLock { $0 += reports.acknowledged }
+            }
+            let record = KafkaRecord(topic: topic, key: Array("k".utf8), value: Array("{}".utf8))
+            #expect(try producer.produceIfRoom(record, tag: 7) == true)
+            #expect(try producer.produceIfRoom(record, tag: 8) == false, "librdkafka's queue holds one record")
+            try await producer.flush()
+            await producer.close()
+            #expect(tags.withLock { $0 } == [7])
         }
     }
 

@@ -63,7 +63,20 @@ struct ExactlyOnceTests {
 
             let numbers = try outputs.map { try $0.outputNumber() }
             #expect(Set(numbers) == Set(0..<total), "nothing lost")
-            #expect(numbers.count == total, "no duplicates")
+            // The crash may cut a transaction off after some of its records reached the broker. It is aborted, but
+            // Tansu shows aborted records to read_committed readers: there the outputs of that one transaction's
+            // inputs come twice, at most the pending budget plus one fetched chunk.
+            let duplicates = numbers.count - Set(numbers).count
+            if TestKafka.isTansu {
+                let budget = WorkerConfiguration(client: KafkaClientOptions(brokers: try TestKafka.brokers()))
+                #expect(duplicates <= budget.maxPendingInputs + 1_024, "at most one aborted transaction's")
+            }
+            await TestKafka.onTansuKnownIssue(
+                "Tansu 0.6.0 sends no aborted-transaction ranges: the records of a transaction the crash cut off show",
+                isIntermittent: true
+            ) {
+                #expect(duplicates == 0, "no duplicates")
+            }
         }
     }
 }

@@ -10,10 +10,10 @@ extension WorkerHost {
     /// An item's key is held until the lane is done with it, so a key's inputs run one at a time and in order.
     /// Cancelled (not a graceful shutdown), it stops after its current item, as a crash would.
     func runLane(producer: KafkaProducer) async {
-        var clock = ProducedAtClock()
+        var lane = LaneCache()
         var current = await nextReady()
         while let item = current, !Task.isCancelled {
-            let outputs = await handle(item, clock: &clock)
+            let outputs = await handle(item, lane: &lane)
             current = await complete(item, outputs: outputs, producer: producer)
             if current == nil { current = await nextReady() }
         }
@@ -27,13 +27,13 @@ extension WorkerHost {
         }
     }
 
-    /// Decodes and processes `item`, retrying as the node's `retries` allow; `clock` stamps its outputs.
+    /// Decodes and processes `item`, retrying as the node's `retries` allow, with what its lane has cached.
     ///
     /// - Returns: the records to produce for it (its outputs, or the dead-letter record), or `nil` if its
     ///   processing was cancelled: its offset then stays unfinished, so the next owner processes it again.
-    private func handle(_ item: WorkItem, clock: inout ProducedAtClock) async -> [KafkaRecord]? {
+    private func handle(_ item: WorkItem, lane: inout LaneCache) async -> [KafkaRecord]? {
         let message = item.message
-        let rules = inputTopics[message.topic] ?? InputTopic(decoding: .strict, maxIterations: nil)
+        let rules = lane.rules(of: message.topic, in: inputTopics)
         var envelope: Envelope
         do {
             var headers = Envelope.RawHeaders()
@@ -54,18 +54,22 @@ extension WorkerHost {
                     message, error: reason, attempts: 0, logger: inputLogger(message), "message over its loop limit")
             }
         }
-        let input = NodeInput(
-            envelope: envelope, topic: message.topic, partition: message.partition, offset: message.offset)
-
-        var attempt = 1
+        // The context holds the input; each attempt reads it from there rather than from a copy of its own.
+        var context = NodeContext(
+            host: contextTemplate,
+            input: NodeInput(
+                envelope: envelope, topic: message.topic, partition: message.partition, offset: message.offset),
+            attempt: 1)
         while true {
-            let context = NodeContext(host: contextTemplate, input: input, attempt: attempt)
+            let attempt = context.attempt
             do {
-                let traceparent = try await process(input, context: context)
+                let traceparent = try await process(context.input, context: context)
                 metrics.processed.increment()
-                let producedAt = clock.now()
+                let producedAt = lane.clock.now()
                 return context.takeEmissions().map {
-                    output(input, key: message.key, emission: $0, traceparent: traceparent, producedAt: producedAt)
+                    output(
+                        context.input, key: message.key, emission: $0, traceparent: traceparent,
+                        producedAt: producedAt)
                 }
             } catch {
                 metrics.failed.increment()
@@ -82,7 +86,7 @@ extension WorkerHost {
                 }
                 logger.info("attempt \(attempt) failed, retrying: \(error)")
                 try? await Task.sleep(for: retryPolicy.delay(forAttempt: attempt))
-                attempt += 1
+                context = NodeContext(host: contextTemplate, input: context.input, attempt: attempt + 1)
             }
         }
     }
@@ -106,7 +110,9 @@ extension WorkerHost {
         var produced = records?.count
         for record in records ?? [] {
             do {
-                try await producer.produce(record, tag: item.tag)
+                if try !producer.produceIfRoom(record, tag: item.tag) {
+                    try await producer.produce(record, tag: item.tag)
+                }
             } catch {
                 // Not finished: the host stops, and the input is processed again after a restart.
                 fail(error)
@@ -226,6 +232,21 @@ struct OutputHeaders: Sendable {
 
     func iteration(_ iteration: Int) -> [UInt8] {
         smallIterations.indices.contains(iteration) ? smallIterations[iteration] : Envelope.decimal(iteration)
+    }
+}
+
+/// What a lane keeps from one input to the next, so most inputs skip a lookup or a conversion.
+struct LaneCache {
+    var clock = ProducedAtClock()
+    /// The input topic of the lane's last input and how it is read: a lane's inputs mostly come from one topic.
+    private var lastTopic: (name: String, rules: InputTopic)?
+
+    /// How records of `topic` are read (strict for a topic the host does not know).
+    mutating func rules(of topic: String, in inputTopics: [String: InputTopic]) -> InputTopic {
+        if let lastTopic, lastTopic.name == topic { return lastTopic.rules }
+        let rules = inputTopics[topic] ?? InputTopic(decoding: .strict, maxIterations: nil)
+        lastTopic = (topic, rules)
+        return rules
     }
 }
 
