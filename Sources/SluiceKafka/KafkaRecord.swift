@@ -69,73 +69,47 @@ public struct DeliveryReport: Hashable, Sendable {
 /// needs no exclusivity check. Setting a field replaces the box.
 public struct KafkaMessage: Sendable {
     public var topic: String {
-        get { storage.topic }
-        set { storage = storage.with { $0.topic = newValue } }
+        get { storage.fields.topic }
+        set { change { $0.topic = newValue } }
     }
     public var partition: Int32 {
-        get { storage.partition }
-        set { storage = storage.with { $0.partition = newValue } }
+        get { storage.fields.partition }
+        set { change { $0.partition = newValue } }
     }
     public var offset: Int64 {
-        get { storage.offset }
-        set { storage = storage.with { $0.offset = newValue } }
+        get { storage.fields.offset }
+        set { change { $0.offset = newValue } }
     }
     public var key: [UInt8]? {
-        get { storage.key }
-        set { storage = storage.with { $0.key = newValue } }
+        get { storage.fields.key }
+        set { change { $0.key = newValue } }
     }
     /// The value (empty for a tombstone; see ``isTombstone``).
     public var value: [UInt8] {
-        get { storage.value }
-        set { storage = storage.with { $0.value = newValue } }
+        get { storage.fields.value }
+        set { change { $0.value = newValue } }
     }
     /// Timestamp in milliseconds since the epoch, or `nil` if the broker gave none.
     public var timestampMilliseconds: Int64? {
-        get { storage.timestampMilliseconds }
-        set { storage = storage.with { $0.timestampMilliseconds = newValue } }
+        get { storage.fields.timestampMilliseconds }
+        set { change { $0.timestampMilliseconds = newValue } }
     }
     /// Whether the value is null: a deletion marker on a compacted topic.
     public var isTombstone: Bool {
-        get { storage.isTombstone }
-        set { storage = storage.with { $0.isTombstone = newValue } }
+        get { storage.fields.isTombstone }
+        set { change { $0.isTombstone = newValue } }
     }
 
     private var storage: Storage
 
     /// The fields, shared by every copy of the message.
     private final class Storage: Sendable {
-        let topic: String
-        let partition: Int32
-        let offset: Int64
-        let key: [UInt8]?
-        let value: [UInt8]
-        let timestampMilliseconds: Int64?
-        let isTombstone: Bool
-        /// The headers as given, or as read (packed) by a consumer.
-        let headers: Headers
+        let fields: Fields
 
-        init(_ fields: Fields) {
-            topic = fields.topic
-            partition = fields.partition
-            offset = fields.offset
-            key = fields.key
-            value = fields.value
-            timestampMilliseconds = fields.timestampMilliseconds
-            isTombstone = fields.isTombstone
-            headers = fields.headers
-        }
-
-        /// A box with the same fields but what `change` sets.
-        func with(_ change: (inout Fields) -> Void) -> Storage {
-            var fields = Fields(
-                topic: topic, partition: partition, offset: offset, key: key, value: value,
-                timestampMilliseconds: timestampMilliseconds, isTombstone: isTombstone, headers: headers)
-            change(&fields)
-            return Storage(fields)
-        }
+        init(_ fields: Fields) { self.fields = fields }
     }
 
-    private struct Fields {
+    private struct Fields: Sendable {
         var topic: String
         var partition: Int32
         var offset: Int64
@@ -143,7 +117,15 @@ public struct KafkaMessage: Sendable {
         var value: [UInt8]
         var timestampMilliseconds: Int64?
         var isTombstone: Bool
+        /// The headers as given, or as read (packed) by a consumer.
         var headers: Headers
+    }
+
+    /// Replaces the box with one whose fields `body` changed.
+    private mutating func change(_ body: (inout Fields) -> Void) {
+        var fields = storage.fields
+        body(&fields)
+        storage = Storage(fields)
     }
 
     private enum Headers: Sendable {
@@ -184,7 +166,7 @@ public struct KafkaMessage: Sendable {
     /// from it on each access, so code on a hot path reads them with ``forEachHeader(_:)``.
     public var headers: [KafkaHeader] {
         get {
-            switch storage.headers {
+            switch storage.fields.headers {
             case .list(let headers): return headers
             case .packed(let packed):
                 var headers: [KafkaHeader] = []
@@ -193,19 +175,21 @@ public struct KafkaMessage: Sendable {
                 return headers
             }
         }
-        set { storage = storage.with { $0.headers = .list(newValue) } }
+        set { change { $0.headers = .list(newValue) } }
     }
 
     /// Calls `body` with each header in wire order, its value a view of the message's storage (`nil` for a null
     /// value): no copy.
     public func forEachHeader(_ body: (_ name: String, _ value: ArraySlice<UInt8>?) throws -> Void) rethrows {
-        switch storage.headers {
+        switch storage.fields.headers {
         case .list(let headers): for header in headers { try body(header.name, header.value?[...]) }
         case .packed(let packed): try packed.forEach(body)
         }
     }
 
-    public var topicPartition: TopicPartition { TopicPartition(topic: storage.topic, partition: storage.partition) }
+    public var topicPartition: TopicPartition {
+        TopicPartition(topic: storage.fields.topic, partition: storage.fields.partition)
+    }
 
     /// The first header with this name.
     public func header(_ name: String) -> KafkaHeader? { headers.first { $0.name == name } }
