@@ -411,7 +411,8 @@ private final class BatchReader: @unchecked Sendable {
             index = 0
             while rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
                 headers.append(
-                    name: names.header(name!), value: valuePointer.map { UnsafeRawBufferPointer(start: $0, count: size) })
+                    name: names.header(name!),
+                    value: valuePointer.map { UnsafeRawBufferPointer(start: $0, count: size) })
                 index += 1
             }
         }
