@@ -38,7 +38,7 @@ public final class WorkerHost: Service, Sendable {
 
     let spec: NodeSpec
     let topology: NodeTopology
-    /// How each input topic's records are read, looked up once per input.
+    /// How each input topic's records are read; each lane keeps the rules of its last input's topic (``LaneCache``).
     let inputTopics: [String: InputTopic]
     let configuration: WorkerConfiguration
     let logger: Logger
