@@ -14,7 +14,9 @@ public import SluiceCore
 /// A node is an actor, so its own state needs no locks. Up to the node's `concurrency` inputs are in flight at
 /// once: calls interleave whenever ``process(_:context:)`` suspends (awaiting a model, an HTTP call, a sleep),
 /// and run one at a time while it computes. With `ordering: key` (the default), inputs with the same key never
-/// interleave and start in the order they were read.
+/// interleave and start in the order they were read. The host decodes inputs and queues outputs on the node's actor
+/// too (no executor hop per input), so long computation inside `process` holds up the worker's other inputs: scale
+/// CPU-bound nodes with more workers, or run the computation off the actor.
 ///
 /// Outputs are collected by the ``NodeContext`` and produced only when ``process(_:context:)`` returns, so an
 /// attempt that throws emits nothing and a retried input does not duplicate its outputs.

@@ -9,7 +9,10 @@ extension WorkerHost {
     /// A lane: runs started items one after another, oldest first, until the intake is closed and nothing is ready.
     /// An item's key is held until the lane is done with it, so a key's inputs run one at a time and in order.
     /// Cancelled (not a graceful shutdown), it stops after its current item, as a crash would.
-    func runLane(producer: KafkaProducer) async {
+    ///
+    /// Isolated to the node, with helpers that stay on their caller's executor (`nonisolated(nonsending)`): an
+    /// input that does not suspend is decoded, processed and produced without leaving the node's actor.
+    func runLane(on node: isolated any Node, producer: KafkaProducer) async {
         var lane = LaneCache()
         var current = await nextReady()
         while let item = current, !Task.isCancelled {
@@ -20,7 +23,7 @@ extension WorkerHost {
     }
 
     /// The next started item, waiting for one; `nil` once the intake is closed and nothing is ready.
-    private func nextReady() async -> WorkItem? {
+    nonisolated(nonsending) private func nextReady() async -> WorkItem? {
         if let item = state.withLock({ $0.nextReady(orPark: nil) }) { return item }
         return await withCheckedContinuation { lane in
             if let item = state.withLock({ $0.nextReady(orPark: lane) }) { lane.resume(returning: item) }
@@ -31,7 +34,7 @@ extension WorkerHost {
     ///
     /// - Returns: the records to produce for it (its outputs, or the dead-letter record), or `nil` if its
     ///   processing was cancelled: its offset then stays unfinished, so the next owner processes it again.
-    private func handle(_ item: WorkItem, lane: inout LaneCache) async -> [KafkaRecord]? {
+    nonisolated(nonsending) private func handle(_ item: WorkItem, lane: inout LaneCache) async -> [KafkaRecord]? {
         let message = item.message
         let rules = lane.rules(of: message.topic, in: inputTopics)
         var envelope: Envelope
@@ -96,7 +99,7 @@ extension WorkerHost {
     /// without finishing `item`, so its offset is not committed.
     ///
     /// - Returns: what the lane runs next (see ``HostState/next(after:)``).
-    private func complete(
+    nonisolated(nonsending) private func complete(
         _ item: WorkItem, outputs records: [KafkaRecord]?, producer: KafkaProducer
     ) async -> WorkItem? {
         if exactlyOnce, let records {
@@ -136,7 +139,7 @@ extension WorkerHost {
     /// Calls the node inside a consumer span parented on the input's trace context.
     ///
     /// - Returns: the trace context for the outputs: the span's when a tracer is bootstrapped, else the input's.
-    private func process(_ input: NodeInput, context: NodeContext) async throws -> String? {
+    nonisolated(nonsending) private func process(_ input: NodeInput, context: NodeContext) async throws -> String? {
         guard tracing else {
             try await node.process(input, context: context)
             return input.envelope.traceparent

@@ -14,7 +14,9 @@ import Tracing
 ///      store(committable) ◀── OffsetWatermark.finish ◀── delivery reports ◀── KafkaProducer ◀┘
 /// ```
 /// The consumer hands over whole fetched chunks; the lanes are long-lived tasks that take started items oldest
-/// first, so an input costs no task of its own. A key's next item becomes ready only when the one before it is done.
+/// first, so an input costs no task of its own. The lanes run on the node's actor: calling the node is no executor
+/// hop, and the host's per-input work (decoding, building outputs) shares the node's serial executor, interleaving
+/// wherever the node suspends. A key's next item becomes ready only when the one before it is done.
 /// At-least-once: an input's offset is finished only when the node returned *and* the broker acknowledged
 /// every output (or the dead-letter record), and offsets are stored for commit only over a contiguous run of
 /// finished inputs. An input that keeps throwing goes to the node's dead-letter topic after `retries` retries;
@@ -180,7 +182,7 @@ public final class WorkerHost: Service, Sendable {
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { group in
                     for _ in 0..<spec.concurrency {
-                        group.addTask { await self.runLane(producer: producer) }
+                        group.addTask { await self.runLane(on: self.node, producer: producer) }
                     }
                 }
             } onGracefulShutdown: {
