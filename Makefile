@@ -15,8 +15,15 @@ build: deps
 
 # Cross-module optimisation specialises generics across Sluice's modules (+14% pipeline throughput). It is
 # passed here rather than in Package.swift, where unsafeFlags would stop others depending on the package.
+# A static Swift runtime makes its calls (reference counting, task-local state) direct instead of through the
+# dynamic linker, and leaves one self-contained executable to deploy (see README, Benchmarks).
+# Built product by product: the test-support library needs the Testing module, which has no static build.
+RELEASE_PRODUCTS := sluice sluice-bench sluice-example-nodes
 release: deps
-	swift build -c release -Xswiftc -cross-module-optimization $(SWIFT_BUILD_FLAGS)
+	@for product in $(RELEASE_PRODUCTS); do \
+		swift build -c release -Xswiftc -cross-module-optimization --static-swift-stdlib \
+			--product $$product $(SWIFT_BUILD_FLAGS) || exit 1; \
+	done
 
 demo: build
 	@bash scripts/demo.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: `bash scripts/bench.sh kafka|pipeline|all [sluice-bench options]`, run by `make bench-kafka` (the Kafka
 # layer vs rdkafka_performance) and `make bench` (all = pipeline: sluice workers end to end vs a C relay chain, a delay
-# node, worker memory) after `swift build -c release`. The table goes to stdout, progress to stderr.
+# node, worker memory) after `make release`. The table goes to stdout, progress to stderr.
 #
 # The benchmark binary starts a fresh Tansu broker (on a free port) for each measurement and stops it by PID;
 # brokers live in a state directory of their own, and the EXIT trap stops any that are left (Ctrl-C, a crash).

@@ -52,7 +52,7 @@ extension SluiceBench {
             }
             guard options.valueSize >= 64 else { throw ValidationError("--value-size must be at least 64") }
             guard FileManager.default.isExecutableFile(atPath: sluice) else {
-                throw ValidationError("\(sluice) not found: run `swift build -c release`, or pass --sluice")
+                throw ValidationError("\(sluice) not found: run `make release`, or pass --sluice")
             }
         }
 
