@@ -26,7 +26,7 @@ public final class KafkaProducer: Sendable {
     private let pollThread: PollThread
     /// librdkafka topic handles by name, made once per topic: producing through a handle skips librdkafka's
     /// lookup by name and Swift's C-string copy of the name for every record.
-    private let topics = Mutex<[String: OpaquePointer]>([:])
+    private let topics = Mutex(TopicHandles())
     /// Whether this producer was configured with a `transactional.id`.
     public let isTransactional: Bool
 
@@ -57,16 +57,11 @@ public final class KafkaProducer: Sendable {
 
     deinit {
         purgeAndStop()
-        for handle in topics.withLock({ $0.values }) { rd_kafka_topic_destroy(handle) }
+        for handle in topics.withLock({ $0.all }) { rd_kafka_topic_destroy(handle) }
     }
 
     private func topicHandle(_ name: String) -> OpaquePointer? {
-        topics.withLock { topics in
-            if let handle = topics[name] { return handle }
-            let handle = rd_kafka_topic_new(client.handle, name, nil)
-            topics[name] = handle
-            return handle
-        }
+        topics.withLock { $0.handle(of: name) { rd_kafka_topic_new(client.handle, name, nil) } }
     }
 
     /// Queues a record and returns its delivery report once the broker has acknowledged it.
@@ -143,11 +138,15 @@ public final class KafkaProducer: Sendable {
             headers = rd_kafka_headers_new(record.headers.count)
             for header in record.headers {
                 // withCString borrows a native string's bytes; passing the String itself would copy them each time.
+                // Given its length, librdkafka need not measure the name with strlen.
+                let nameLength = header.name.utf8.count
                 header.name.withCString { name in
                     if let value = header.value {
-                        value.withUnsafeBytes { _ = rd_kafka_header_add(headers, name, -1, $0.baseAddress, $0.count) }
+                        value.withUnsafeBytes {
+                            _ = rd_kafka_header_add(headers, name, nameLength, $0.baseAddress, $0.count)
+                        }
                     } else {
-                        _ = rd_kafka_header_add(headers, name, -1, nil, 0)
+                        _ = rd_kafka_header_add(headers, name, nameLength, nil, 0)
                     }
                 }
             }

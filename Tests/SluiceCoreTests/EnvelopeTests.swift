@@ -83,6 +83,27 @@ import Testing
         #expect(throws: EnvelopeError.self) { try Envelope.decode(record) }
     }
 
+    @Test func asciiIsCheckedEightBytesAtATimeWithoutMissingAHighByte() {
+        for count in 0...19 {
+            let ascii = [UInt8](repeating: UInt8(ascii: "a"), count: count)
+            #expect(ascii.withUnsafeBytes(Envelope.isASCII), "\(count) ASCII bytes")
+            for position in 0..<count {
+                var bytes = ascii
+                bytes[position] = 0x80
+                #expect(!bytes.withUnsafeBytes(Envelope.isASCII), "0x80 at \(position) of \(count)")
+            }
+        }
+    }
+
+    @Test func aKeyThatIsNotUTF8IsRejectedWithoutACorrelationHeader() throws {
+        var record = Envelope(rawPayload: Array("{}".utf8), correlationID: "c").encode()
+        record.headers.removeAll { $0.name == Envelope.Header.correlationID }
+        record.key = Array("order-".utf8) + [0xC3, 0x28]
+        #expect { try Envelope.decode(record, mode: .lenient) } throws: { ($0 as? EnvelopeError)?.code == .keyMismatch }
+        record.key = Array("größe".utf8)
+        #expect(try Envelope.decode(record, mode: .lenient).correlationID == "größe")
+    }
+
     @Test func nonASCIITextHeadersRoundTripAndStayBytesUntilRead() throws {
         let envelope = Envelope(
             rawPayload: Array("{}".utf8), correlationID: "bestellung-größe-🙂", origin: "zusammenfassen@wörker-1",

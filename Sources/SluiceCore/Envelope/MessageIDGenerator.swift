@@ -27,29 +27,25 @@ final class MessageIDGenerator: Sendable {
 
     /// Writes a new id into the first 36 bytes of `buffer`; returns 36.
     private func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(buffer.count >= 36)
         let (high, low) = state.withLock { state in (Self.step(&state), Self.step(&state)) }
         let versioned = (high & ~0xF000) | 0x4000  // version 4
         let variant = (low & ~(0xC000_0000_0000_0000 as UInt64)) | 0x8000_0000_0000_0000  // RFC 4122 variant
-        do {
-            let hex = Self.hexDigits
-            var index = 0
-            func put(_ word: UInt64, nibbles: ClosedRange<Int>) {
-                for nibble in nibbles {
-                    if index == 8 || index == 13 || index == 18 || index == 23 {
-                        buffer[index] = UInt8(ascii: "-")
-                        index += 1
-                    }
-                    buffer[index] = hex[Int((word >> UInt64(60 - 4 * nibble)) & 0xF)]
-                    index += 1
-                }
+        let out = buffer.baseAddress!
+        var index = 0
+        for nibble in 0..<32 {
+            // Dashes before nibbles 8, 12, 16 and 20: 8-4-4-4-12.
+            if nibble >= 8, nibble <= 20, nibble & 3 == 0 {
+                out[index] = UInt8(ascii: "-")
+                index += 1
             }
-            put(versioned, nibbles: 0...15)
-            put(variant, nibbles: 0...15)
-            return index
+            let word = nibble < 16 ? versioned : variant
+            let digit = UInt8(truncatingIfNeeded: word >> UInt64(60 - 4 * (nibble & 15))) & 0xF
+            out[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit
+            index += 1
         }
+        return index
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private static func step(_ s: inout (UInt64, UInt64, UInt64, UInt64)) -> UInt64 {
         let result = rotate(s.1 &* 5, 7) &* 9

@@ -22,14 +22,15 @@ public final class NodeContext: Sendable {
         let node: String
         let instanceID: String
         let config: JSONValue
-        let ports: Set<String>
+        /// A node has a few ports: comparing with each costs less than hashing the name.
+        let ports: [String]
         let logger: Logger
 
         init(node: String, instanceID: String, config: JSONValue, ports: [String], logger: Logger) {
             self.node = node
             self.instanceID = instanceID
             self.config = config
-            self.ports = Set(ports)
+            self.ports = ports
             self.logger = logger
         }
     }

@@ -1,0 +1,16 @@
+/// A producer's librdkafka topic handles by name. Records mostly go to the topic of the record before, so that one
+/// is checked first, without hashing the name.
+struct TopicHandles {
+    private var byName: [String: OpaquePointer] = [:]
+    private var last: (name: String, handle: OpaquePointer)?
+
+    var all: [OpaquePointer] { Array(byName.values) }
+
+    mutating func handle(of name: String, orMake make: () -> OpaquePointer?) -> OpaquePointer? {
+        if let last, last.name == name { return last.handle }
+        guard let handle = byName[name] ?? make() else { return nil }
+        byName[name] = handle
+        last = (name, handle)
+        return handle
+    }
+}
