@@ -372,18 +372,38 @@ private final class BatchReader: @unchecked Sendable {
     /// Names the poll thread has seen, so each message shares their storage instead of allocating its own.
     private struct Names {
         var topics = TopicNames()
-        private var headers: [(bytes: [UInt8], name: String)] = []
+        /// The header names' bytes, one after another; `spans` says where each is, `headers` holds it as a string.
+        /// Plain values are searched, so a lookup retains nothing but the name it returns.
+        private var headerBytes: [UInt8] = []
+        private var spans: [(start: Int, count: Int)] = []
+        private var headers: [String] = []
+        /// Where the search for the next header name starts: records of one producer carry their headers in
+        /// the same order, so the name after the last one found is usually the next.
+        private var hint = 0
 
         mutating func header(_ cName: UnsafePointer<CChar>) -> String {
-            let bytes = UnsafeRawBufferPointer(start: cName, count: strlen(cName))
-            for entry in headers where entry.bytes.count == bytes.count {
-                let same = entry.bytes.withUnsafeBytes {
-                    bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+            let count = strlen(cName)
+            let found = headerBytes.withUnsafeBufferPointer { known -> Int? in
+                for step in 0..<spans.count {
+                    let index = (hint + step) % spans.count
+                    let span = spans[index]
+                    if span.count == count, count == 0 || memcmp(known.baseAddress! + span.start, cName, count) == 0 {
+                        return index
+                    }
                 }
-                if same { return entry.name }
+                return nil
             }
+            if let found {
+                hint = found + 1 == spans.count ? 0 : found + 1
+                return headers[found]
+            }
+            let bytes = UnsafeRawBufferPointer(start: cName, count: count)
             let name = String(decoding: bytes, as: UTF8.self)
-            if headers.count < 64 { headers.append((Array(bytes), name)) }
+            if headers.count < 64 {
+                spans.append((headerBytes.count, count))
+                headerBytes.append(contentsOf: bytes)
+                headers.append(name)
+            }
             return name
         }
     }

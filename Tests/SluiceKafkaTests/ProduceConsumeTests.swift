@@ -57,6 +57,41 @@ struct ProduceConsumeTests {
         }
     }
 
+    @Test func headerNamesReadBackExactlyWhateverTheirOrderAndLengths() async throws {
+        // The poll thread keeps the names it has seen and guesses the next from the last: records whose names
+        // change order, share a length or a prefix, or repeat must still read back as they were sent.
+        let headerLists: [[(String, String?)]] = [
+            [("ab", "1"), ("ba", "2"), ("x", "3")],
+            [("ba", "4"), ("ab", "5")],
+            [("x", nil), ("xy", "6"), ("", "7"), ("ab", "8")],
+            [("ab", "9"), ("ab", "10"), ("größe", "11")],
+            [],
+            [("xy", "12"), ("x", "13"), ("ba", "14"), ("ab", "15")],
+        ]
+        try await TestKafka.withTopic { topic in
+            let producer = try TestKafka.producer()
+            for (index, headers) in headerLists.enumerated() {
+                _ = try await producer.send(
+                    KafkaRecord(
+                        topic: topic, key: nil, value: Array("\(index)".utf8),
+                        headers: headers.map { KafkaHeader(name: $0.0, value: $0.1.map { Array($0.utf8) }) }))
+            }
+            await producer.close()
+
+            let consumer = try TestKafka.consumer(group: TestKafka.unique("g"))
+            try consumer.subscribe(topics: [topic])
+            let messages = await consumer.collect(headerLists.count)
+            await consumer.close()
+            #expect(messages.count == headerLists.count)
+            for message in messages {
+                let index = try #require(Int(String(decoding: message.value, as: UTF8.self)))
+                let read = message.headers.map { ($0.name, $0.value.map { String(decoding: $0, as: UTF8.self) }) }
+                #expect(read.map(\.0) == headerLists[index].map(\.0), "record \(index)")
+                #expect(read.map(\.1) == headerLists[index].map(\.1), "record \(index)")
+            }
+        }
+    }
+
     @Test func produceIfRoomQueuesUntilTheLocalQueueIsFullAndReportsItsTag() async throws {
         try await TestKafka.withTopic { topic in
             let tags = Mutex<[Int]>([])
