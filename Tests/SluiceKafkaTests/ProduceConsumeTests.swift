@@ -67,6 +67,7 @@ struct ProduceConsumeTests {
             [("ab", "9"), ("ab", "10"), ("größe", "11")],
             [],
             [("xy", "12"), ("x", "13"), ("ba", "14"), ("ab", "15")],
+            [(String(repeating: "n", count: 200), String(repeating: "v", count: 300))],  // two-byte lengths
         ]
         try await TestKafka.withTopic { topic in
             let producer = try TestKafka.producer()
