@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 extension Envelope {
     /// How strictly ``decode(key:value:headers:mode:receivedAt:)`` treats missing headers.
     public enum DecodingMode: Sendable, Hashable {
@@ -87,13 +81,13 @@ extension Envelope {
 
         let keyBytes = key.flatMap { $0.isEmpty ? nil : $0[...] }
         // A key equal to the (checked) correlation header is UTF-8 too.
-        if let keyBytes, correlationHeader.map({ !sameBytes(keyBytes, $0) }) ?? true, !isUTF8(keyBytes) {
+        if let keyBytes, keyBytes != correlationHeader, !isUTF8(keyBytes) {
             throw EnvelopeError(code: .keyMismatch, message: "record key is not valid UTF-8 (it must be the correlation id)")
         }
         let correlationID: ArraySlice<UInt8>
         switch (keyBytes, correlationHeader) {
         case (let keyBytes?, let header?):
-            guard sameBytes(keyBytes, header) else {
+            guard keyBytes == header else {
                 throw EnvelopeError(
                     code: .keyMismatch, header: Header.correlationID,
                     message: "record key '\(String(decoding: keyBytes, as: UTF8.self))' differs from header "
@@ -143,24 +137,15 @@ extension Envelope {
             // The envelope's header names all differ in length: one string comparison per header, not up to seven.
             let value = value ?? []
             switch name.utf8.count {
-            case Header.messageID.utf8.count where Self.is(name, Header.messageID): messageID = value
-            case Header.correlationID.utf8.count where Self.is(name, Header.correlationID): correlationID = value
-            case Header.traceparent.utf8.count where Self.is(name, Header.traceparent): traceparent = value
-            case Header.iteration.utf8.count where Self.is(name, Header.iteration): iteration = value
-            case Header.producedAt.utf8.count where Self.is(name, Header.producedAt): producedAt = value
-            case Header.origin.utf8.count where Self.is(name, Header.origin): origin = value
-            case Header.specVersion.utf8.count where Self.is(name, Header.specVersion): specVersion = value
+            case Header.messageID.utf8.count where name == Header.messageID: messageID = value
+            case Header.correlationID.utf8.count where name == Header.correlationID: correlationID = value
+            case Header.traceparent.utf8.count where name == Header.traceparent: traceparent = value
+            case Header.iteration.utf8.count where name == Header.iteration: iteration = value
+            case Header.producedAt.utf8.count where name == Header.producedAt: producedAt = value
+            case Header.origin.utf8.count where name == Header.origin: origin = value
+            case Header.specVersion.utf8.count where name == Header.specVersion: specVersion = value
             default: break
             }
-        }
-
-        /// Whether `name` spells `headerName`, compared byte for byte (`==` compares canonical equivalence, which
-        /// costs more whenever the two are not the same string object). Both have the same length here.
-        private static func `is`(_ name: String, _ headerName: String) -> Bool {
-            let same = name.utf8.withContiguousStorageIfAvailable { name in
-                headerName.utf8.withContiguousStorageIfAvailable { memcmp(name.baseAddress!, $0.baseAddress!, name.count) == 0 }
-            }
-            return (same ?? nil) ?? (name == headerName)
         }
     }
 
@@ -191,12 +176,6 @@ extension Envelope {
             offset += 1
         }
         return high & 0x8080_8080_8080_8080 == 0
-    }
-
-    /// Whether two byte strings are equal.
-    private static func sameBytes(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
-        a.count == b.count
-            && a.withUnsafeBytes { a in b.withUnsafeBytes { a.isEmpty || memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 } }
     }
 
     /// A plain decimal number (digits only, no sign), or `nil`.
