@@ -179,4 +179,64 @@ struct HostStateTests {
         let next = state.processed(first)
         #expect(next?.message.offset == 1, "kept: it runs after offset 0, so offsets 0...2 can be committed")
     }
+
+    @Test func theLaneThatStartsTheItemBringingTheBacklogToTheReadAheadBoundResumesTheIntake() async {
+        var state = HostState(ordered: false, readAhead: 2)
+        state.assign([p0])
+        _ = state.take((0..<4).map { message(p0, $0) })
+        let roomBefore = state.hasReadAheadRoom(orPark: nil)
+        #expect(!roomBefore)
+        let resumed = await withCheckedContinuation { intake in
+            let parkedWithRoom = state.hasReadAheadRoom(orPark: intake)
+            #expect(!parkedWithRoom)
+            let first = state.nextReady(orPark: nil)
+            let early = state.intakeWithRoom()
+            #expect(first?.message.offset == 0)
+            #expect(early == nil, "3 unstarted, above the bound")
+            let second = state.nextReady(orPark: nil)
+            #expect(second?.message.offset == 1)
+            if let waiting = state.intakeWithRoom() {
+                let again = state.intakeWithRoom()
+                #expect(again == nil, "handed out once")
+                waiting.resume(returning: true)
+            } else {
+                Issue.record("2 unstarted: the intake should be handed back")
+                state.takeWaitingIntake()?.resume(returning: false)
+            }
+        }
+        #expect(resumed)
+        let roomAfter = state.hasReadAheadRoom(orPark: nil)
+        #expect(roomAfter)
+    }
+
+    @Test func dropsOnRevokeMakeReadAheadRoomAndACancelledIntakeIsTakenBack() async {
+        var state = HostState(ordered: false, readAhead: 1)
+        state.assign([p0, p1])
+        _ = state.take([message(p0, 0), message(p0, 1), message(p1, 0)])
+        let afterRevoke = await withCheckedContinuation { intake in
+            let room = state.hasReadAheadRoom(orPark: intake)
+            #expect(!room)
+            _ = state.beginRevoke([p0])
+            if let waiting = state.intakeWithRoom() {
+                waiting.resume(returning: true)
+            } else {
+                Issue.record("1 unstarted after the revoke: the intake should be handed back")
+                state.takeWaitingIntake()?.resume(returning: false)
+            }
+        }
+        #expect(afterRevoke)
+        _ = state.take([message(p1, 1)])
+        let cancelled = await withCheckedContinuation { intake in
+            let room = state.hasReadAheadRoom(orPark: intake)
+            #expect(!room)
+            guard let taken = state.takeWaitingIntake() else {
+                Issue.record("the parked intake should be taken back")
+                return intake.resume(returning: true)
+            }
+            taken.resume(returning: false)
+        }
+        #expect(!cancelled)
+        let left = state.takeWaitingIntake()
+        #expect(left == nil)
+    }
 }

@@ -63,6 +63,10 @@ struct HostState {
     /// A lane waiting for a started item; resumed with `nil` once intake is closed and nothing is ready.
     typealias IdleLane = CheckedContinuation<WorkItem?, Never>
 
+    /// The intake waiting for read-ahead room: resumed with `true` once lanes have started enough items, or with
+    /// `false` when its task is cancelled.
+    typealias WaitingIntake = CheckedContinuation<Bool, Never>
+
     /// An assigned or draining partition.
     private struct PartitionState {
         /// Its assignment (see ``WorkItem/generation``).
@@ -86,6 +90,10 @@ struct HostState {
     }
 
     private let ordered: Bool
+    /// Items taken and not started (ready, or queued behind their key) above which the intake waits.
+    private let readAhead: Int
+    /// The intake, parked until the unstarted items are down to ``readAhead``.
+    private var waitingIntake: WaitingIntake?
     /// Tracks the offsets of the assigned and draining partitions; their slots index ``partitions``.
     private var watermark = OffsetWatermark()
     /// The assigned and draining partitions, by the index of their watermark slot.
@@ -103,8 +111,9 @@ struct HostState {
     /// Exactly-once only: outputs of finished inputs waiting for a transaction.
     private var held = HeldOutputs()
 
-    init(ordered: Bool) {
+    init(ordered: Bool, readAhead: Int = .max) {
         self.ordered = ordered
+        self.readAhead = readAhead
     }
 
     /// Offsets taken and not finished, over all partitions.
@@ -112,6 +121,29 @@ struct HostState {
 
     /// Items taken that no lane has started: ready, or queued behind their key.
     var unstartedCount: Int { ready.count + sequencer.queuedCount }
+
+    /// Whether the intake may take another chunk: at most ``readAhead`` items wait unstarted. When not, parks
+    /// `intake` (if given) until ``intakeWithRoom()`` hands it back, so a slow node holds about that many inputs
+    /// (plus one chunk) and the rest of its backlog stays in the broker.
+    mutating func hasReadAheadRoom(orPark intake: WaitingIntake?) -> Bool {
+        guard unstartedCount > readAhead else { return true }
+        if let intake { waitingIntake = intake }
+        return false
+    }
+
+    /// The parked intake, once lanes (or dropped items) have brought the unstarted items down to ``readAhead``:
+    /// to resume outside the lock. Checked after every change that starts or drops items.
+    mutating func intakeWithRoom() -> WaitingIntake? {
+        guard waitingIntake != nil, unstartedCount <= readAhead else { return nil }
+        defer { waitingIntake = nil }
+        return waitingIntake
+    }
+
+    /// The parked intake, whatever the room: its task was cancelled.
+    mutating func takeWaitingIntake() -> WaitingIntake? {
+        defer { waitingIntake = nil }
+        return waitingIntake
+    }
 
     mutating func assign(_ assignment: Set<TopicPartition>) {
         for partition in assignment {

@@ -53,8 +53,6 @@ public final class WorkerHost: Service, Sendable {
     let state: Mutex<HostState>
     /// Inputs read and not finished (``WorkerConfiguration/maxPendingInputs``).
     let pending: InFlightLimit
-    /// Inputs read and not started above which reading waits: four per lane, at least 256.
-    var readAhead: Int { max(4 * spec.concurrency, 256) }
     /// Exactly-once transactions run one at a time.
     let transactionLock = AsyncLock()
     let control = Mutex(Control())
@@ -118,7 +116,7 @@ public final class WorkerHost: Service, Sendable {
         self.retryPolicy = RetryPolicy(
             maxRetries: spec.retries, baseDelay: configuration.retryBaseDelay,
             maxDelay: max(configuration.retryBaseDelay, configuration.retryMaxDelay))
-        self.state = Mutex(HostState(ordered: spec.ordering == .key))
+        self.state = Mutex(HostState(ordered: spec.ordering == .key, readAhead: max(4 * spec.concurrency, 256)))
         self.pending = InFlightLimit(permits: max(configuration.maxPendingInputs, 2 * spec.concurrency))
         self.metrics = HostMetrics(node: nodeName)
         self.outputHeaders = OutputHeaders(
@@ -241,17 +239,23 @@ public final class WorkerHost: Service, Sendable {
         }
     }
 
-    /// Waits while more than ``readAhead`` items wait for a lane, so a slow node holds about that many inputs
-    /// (plus one chunk) in memory and the rest of its backlog stays in the broker.
+    /// Waits while more items than the read-ahead bound (four per lane, at least 256) wait for a lane; the lane that
+    /// starts the item bringing them down to it resumes the intake (see ``HostState/hasReadAheadRoom(orPark:)``).
     ///
     /// - Returns: `false` if cancelled meanwhile.
     private func waitForReadAheadRoom() async -> Bool {
-        var pause = Duration.milliseconds(1)
-        while state.withLock({ $0.unstartedCount }) > readAhead {
-            do { try await Task.sleep(for: pause) } catch { return false }
-            pause = min(pause * 2, .milliseconds(10))
+        if state.withLock({ $0.hasReadAheadRoom(orPark: nil) }) { return true }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { intake in
+                let resume = state.withLock { state -> Bool? in
+                    if Task.isCancelled { return false }
+                    return state.hasReadAheadRoom(orPark: intake) ? true : nil
+                }
+                if let resume { intake.resume(returning: resume) }
+            }
+        } onCancel: {
+            state.withLock { $0.takeWaitingIntake() }?.resume(returning: false)
         }
-        return true
     }
 
     private func storePeriodically(_ consumer: KafkaConsumer) async {
