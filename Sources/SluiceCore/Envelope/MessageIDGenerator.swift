@@ -32,19 +32,29 @@ final class MessageIDGenerator: Sendable {
         let versioned = (high & ~0xF000) | 0x4000  // version 4
         let variant = (low & ~(0xC000_0000_0000_0000 as UInt64)) | 0x8000_0000_0000_0000  // RFC 4122 variant
         let out = buffer.baseAddress!
-        var index = 0
-        for nibble in 0..<32 {
-            // Dashes before nibbles 8, 12, 16 and 20: 8-4-4-4-12.
-            if nibble >= 8, nibble <= 20, nibble & 3 == 0 {
-                out[index] = UInt8(ascii: "-")
-                index += 1
-            }
-            let word = nibble < 16 ? versioned : variant
-            let digit = UInt8(truncatingIfNeeded: word >> UInt64(60 - 4 * (nibble & 15))) & 0xF
-            out[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit
-            index += 1
+        // 8-4-4-4-12 digits: the high word gives the first 16, the low word the last 16.
+        Self.hex(versioned >> 32, digits: 8, to: out)
+        out[8] = UInt8(ascii: "-")
+        Self.hex(versioned >> 16, digits: 4, to: out + 9)
+        out[13] = UInt8(ascii: "-")
+        Self.hex(versioned, digits: 4, to: out + 14)
+        out[18] = UInt8(ascii: "-")
+        Self.hex(variant >> 48, digits: 4, to: out + 19)
+        out[23] = UInt8(ascii: "-")
+        Self.hex(variant, digits: 12, to: out + 24)
+        return 36
+    }
+
+    /// Writes the low `digits` nibbles of `word` as lowercase hex, most significant first.
+    @inline(__always)
+    private static func hex(_ word: UInt64, digits: Int, to out: UnsafeMutablePointer<UInt8>) {
+        var rest = word
+        for index in stride(from: digits - 1, through: 0, by: -1) {
+            let digit = UInt8(truncatingIfNeeded: rest) & 0xF
+            // 0-9 → "0"-"9", 10-15 → "a"-"f" ("a" is 39 above "0" + 10), without a branch.
+            out[index] = UInt8(ascii: "0") &+ digit &+ (39 & (0 &- ((digit &+ 6) >> 4)))
+            rest >>= 4
         }
-        return index
     }
 
     private static func step(_ s: inout (UInt64, UInt64, UInt64, UInt64)) -> UInt64 {

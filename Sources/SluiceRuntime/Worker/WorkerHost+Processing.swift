@@ -68,14 +68,13 @@ extension WorkerHost {
         while true {
             let attempt = context.attempt
             do {
-                let traceparent = try await process(context.input, context: context)
+                let traceparent = try await process(context)
                 metrics.processed.increment()
-                let producedAt = lane.clock.now()
-                return context.takeEmissions().map {
-                    output(
-                        context.input, key: message.key, emission: $0, traceparent: traceparent,
-                        producedAt: producedAt)
-                }
+                let shared = OutputFields(
+                    correlationID: correlationKey(message.key, of: context.input),
+                    traceparent: traceparent, iteration: outputHeaders.iteration(context.input.iteration),
+                    producedAt: lane.clock.now())
+                return context.takeEmissions().map { output($0, shared) }
             } catch {
                 metrics.failed.increment()
                 let logger = context.logger
@@ -146,10 +145,11 @@ extension WorkerHost {
     /// Calls the node inside a consumer span parented on the input's trace context.
     ///
     /// - Returns: the trace context for the outputs: the span's when a tracer is bootstrapped, else the input's.
-    nonisolated(nonsending) private func process(_ input: NodeInput, context: NodeContext) async throws -> String? {
+    nonisolated(nonsending) private func process(_ context: NodeContext) async throws -> [UInt8]? {
+        let input = context.input
         guard tracing else {
             try await node.process(input, context: context)
-            return input.envelope.traceparent
+            return input.envelope.traceparentBytes.map(Array.init)
         }
         var parent = ServiceContext.topLevel
         if let traceparent = input.envelope.traceparent {
@@ -163,27 +163,37 @@ extension WorkerHost {
             try await node.process(input, context: context)
             var carrier: [String: String] = [:]
             InstrumentationSystem.instrument.inject(span.context, into: &carrier, using: TraceHeaders())
-            return carrier[Envelope.Header.traceparent] ?? input.envelope.traceparent
+            return carrier[Envelope.Header.traceparent].map { Array($0.utf8) }
+                ?? input.envelope.traceparentBytes.map(Array.init)
         }
     }
 
+    /// The header values every output of one input shares.
+    private struct OutputFields {
+        var correlationID: [UInt8]
+        var traceparent: [UInt8]?
+        var iteration: [UInt8]
+        var producedAt: [UInt8]
+    }
+
+    /// The record key of `input`'s outputs, its correlation id: the input's key bytes when it has one.
+    private func correlationKey(_ key: [UInt8]?, of input: NodeInput) -> [UInt8] {
+        if let key, !key.isEmpty { return key }
+        return Array(input.correlationID.utf8)
+    }
+
     /// The record for one emitted output: same correlation id and iteration as the input, this worker as origin.
-    private func output(
-        _ input: NodeInput, key: [UInt8]?, emission: NodeContext.Emission, traceparent: String?, producedAt: [UInt8]
-    ) -> KafkaRecord {
-        // The record key is the correlation id: reuse the input's key bytes when it has one.
-        let correlationID = key.flatMap { $0.isEmpty ? nil : $0 } ?? Array(input.correlationID.utf8)
+    private func output(_ emission: NodeContext.Emission, _ shared: OutputFields) -> KafkaRecord {
         var headers: [KafkaHeader] = []
         headers.reserveCapacity(Envelope.maxHeaderCount)
         Envelope.forEachHeader(
-            messageID: Envelope.makeMessageIDBytes(), correlationID: correlationID,
-            traceparent: traceparent.map { Array($0.utf8) }, iteration: outputHeaders.iteration(input.iteration),
-            producedAt: producedAt, origin: outputHeaders.origin,
-            specVersion: outputHeaders.specVersion
+            messageID: Envelope.makeMessageIDBytes(), correlationID: shared.correlationID,
+            traceparent: shared.traceparent, iteration: shared.iteration, producedAt: shared.producedAt,
+            origin: outputHeaders.origin, specVersion: outputHeaders.specVersion
         ) { headers.append(KafkaHeader(name: $0, value: $1)) }
         // The port was checked by the context against the spec's ports, which all have a topic.
         let topic = topology.topic(forPort: emission.port) ?? topology.deadLetterTopic
-        return KafkaRecord(topic: topic, key: correlationID, value: emission.payload, headers: headers)
+        return KafkaRecord(topic: topic, key: shared.correlationID, value: emission.payload, headers: headers)
     }
 
     private func inputLogger(_ message: KafkaMessage) -> Logger {
