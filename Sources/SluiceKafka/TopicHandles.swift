@@ -8,9 +8,13 @@ struct TopicHandles {
 
     mutating func handle(of name: String, orMake make: () -> OpaquePointer?) -> OpaquePointer? {
         if let last, last.name == name { return last.handle }
-        guard let handle = byName[name] ?? make() else { return nil }
-        byName[name] = handle
-        last = (name, handle)
-        return handle
+        if let known = byName[name] {
+            last = (name, known)
+            return known
+        }
+        guard let made = make() else { return nil }
+        byName[name] = made
+        last = (name, made)
+        return made
     }
 }

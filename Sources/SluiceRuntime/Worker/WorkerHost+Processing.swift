@@ -24,11 +24,9 @@ extension WorkerHost {
 
     /// The next started item, waiting for one; `nil` once the intake is closed and nothing is ready.
     nonisolated(nonsending) private func nextReady() async -> WorkItem? {
-        let (ready, intake) = state.withLock { ($0.nextReady(orPark: nil), $0.intakeWithRoom()) }
-        intake?.resume(returning: true)
-        if let ready { return ready }
+        if let item = updateState({ $0.nextReady(orPark: nil) }) { return item }
         return await withCheckedContinuation { lane in
-            if let item = state.withLock({ $0.nextReady(orPark: lane) }) { lane.resume(returning: item) }
+            if let item = updateState({ $0.nextReady(orPark: lane) }) { lane.resume(returning: item) }
         }
     }
 
@@ -104,10 +102,9 @@ extension WorkerHost {
         _ item: WorkItem, outputs records: [KafkaRecord]?, producer: KafkaProducer
     ) async -> WorkItem? {
         if exactlyOnce, let records {
-            let (counted, held, next, intake) = state.withLock { state in
-                (state.hold(item, outputs: records), state.heldCount, state.next(after: item), state.intakeWithRoom())
+            let (counted, held, next) = updateState { state in
+                (state.hold(item, outputs: records), state.heldCount, state.next(after: item))
             }
-            intake?.resume(returning: true)
             if !counted { pending.release() }
             if held >= transactionTrigger { requestTransaction() }
             return next
@@ -126,11 +123,7 @@ extension WorkerHost {
             }
         }
         // Only now may the next input of the key run: its outputs must not overtake these.
-        let (finished, next, intake) = state.withLock { state in
-            let (finished, next) = state.processed(item, produced: produced)
-            return (finished, next, state.intakeWithRoom())
-        }
-        intake?.resume(returning: true)
+        let (finished, next) = updateState { $0.processed(item, produced: produced) }
         if finished { pending.release() }
         return next
     }

@@ -9,13 +9,9 @@ extension WorkerHost {
         case .assigned(let partitions):
             state.withLock { $0.assign(partitions) }
         case .revoked(let partitions):
-            let (dropped, wakeups, intake) = state.withLock { state in
-                let (dropped, wakeups) = state.beginRevoke(partitions)
-                return (dropped, wakeups, state.intakeWithRoom())
-            }
+            let (dropped, wakeups) = updateState { $0.beginRevoke(partitions) }
             pending.release(dropped)
             for (lane, item) in wakeups { lane.resume(returning: item) }
-            intake?.resume(returning: true)
             let clock = ContinuousClock()
             let deadline = clock.now + configuration.revokeTimeout
             var running = state.withLock { $0.runningCount(in: partitions) }
@@ -42,14 +38,13 @@ extension WorkerHost {
                 }
             }
         case .lost(let partitions):
-            let (dropped, wakeups, intake) = state.withLock { state in
+            let (dropped, wakeups) = updateState { state in
                 let (unstarted, wakeups) = state.beginRevoke(partitions, lost: true)
                 _ = state.endRevoke(partitions)
-                return (unstarted + state.dropHeld(partitions), wakeups, state.intakeWithRoom())
+                return (unstarted + state.dropHeld(partitions), wakeups)
             }
             pending.release(dropped)
             for (lane, item) in wakeups { lane.resume(returning: item) }
-            intake?.resume(returning: true)
             logger.warning("lost \(partitions.count) partition(s); their in-flight inputs will be processed again")
         }
     }

@@ -278,6 +278,14 @@ public final class WorkerHost: Service, Sendable {
         }
     }
 
+    /// Changes the state under its lock, then resumes the intake if the change started or dropped enough items to
+    /// make read-ahead room (see ``HostState/intakeWithRoom()``): every change that can do so goes through here.
+    func updateState<Result: Sendable>(_ body: (inout HostState) -> Result) -> Result {
+        let (result, intake) = state.withLock { state in (body(&state), state.intakeWithRoom()) }
+        intake?.resume(returning: true)
+        return result
+    }
+
     /// Stops the host because of an error it cannot process past; ``run()`` rethrows it after draining.
     func fail(_ error: any Error) {
         let pulling = control.withLock { control -> Task<Void, Never>? in
