@@ -50,12 +50,13 @@ public struct KeyedSequencer<Item> {
     ///   forgotten), the key is `nil`, or no item of the key was running.
     public mutating func complete(key: [UInt8]?) -> Item? {
         guard let key, let index = lanes.index(forKey: Key(bytes: key)) else { return nil }
-        if let next = lanes.values[index].popFirst() {
-            queuedCount -= 1
-            return next
+        // Mostly nothing waits behind the finished input: looking costs less than a mutating access.
+        guard !lanes.values[index].isEmpty else {
+            lanes.remove(at: index)
+            return nil
         }
-        lanes.remove(at: index)
-        return nil
+        queuedCount -= 1
+        return lanes.values[index].popFirst()
     }
 
     /// Whether an item with `key` is running.

@@ -90,7 +90,8 @@ extension SluiceBench {
             }
             let report = PipelineReport(
                 swift: Self.median(swiftRuns)!, c: Self.median(cRuns), delay: Throughput.median(delayRuns),
-                delayGoal: 0.9 * Double(Self.delayConcurrency) / (Double(Self.delayMilliseconds) / 1000), hops: hops)
+                delayGoal: 0.9 * Double(Self.delayConcurrency) / (Double(Self.delayMilliseconds) / 1000), hops: hops,
+                roundRatios: zip(swiftRuns, cRuns).map { $0.steady.messagesPerSecond / $1.steady.messagesPerSecond })
             print(
                 """
                 Sluice workers end to end (one process per node, .build/release, \(Allocator.name)) vs librdkafka C \

@@ -38,6 +38,33 @@ import Testing
         #expect(throws: JSONSyntaxError(offset: 1, reason: .invalidUTF8)) { try JSONSyntax.validate(bytes) }
     }
 
+    /// Strings are scanned eight bytes at a time: a byte that needs a look must be found wherever it falls.
+    @Test func findsEveryKindOfByteAtEveryPositionInALongString() {
+        let cases: [(bytes: [UInt8], reason: JSONSyntaxError.Reason?)] = [
+            ([0x0A], .controlCharacterInString), ([0x1F], .controlCharacterInString),
+            ([0x00], .controlCharacterInString), ([UInt8(ascii: "\\"), UInt8(ascii: "x")], .invalidEscape),
+            ([0x80], .invalidUTF8), ([0xFF], .invalidUTF8), ([UInt8(ascii: "\"")], .trailingData),
+            ([UInt8(ascii: "\\"), UInt8(ascii: "n")], nil), ([0xC3, 0xA9], nil), ([0xF0, 0x9F, 0x98, 0x80], nil),
+            ([0x7F], nil), ([0x20], nil), ([UInt8(ascii: "!")], nil), ([UInt8(ascii: "#")], nil),
+            ([UInt8(ascii: "[")], nil), ([UInt8(ascii: "]")], nil),
+        ]
+        for (special, reason) in cases {
+            for before in 0..<20 {
+                let quote = [UInt8(ascii: "\"")]
+                let text = quote + Array(repeating: UInt8(ascii: "a"), count: before) + special
+                    + Array(repeating: UInt8(ascii: "b"), count: 19) + quote
+                let found: JSONSyntaxError.Reason?
+                do {
+                    try JSONSyntax.validate(text)
+                    found = nil
+                } catch {
+                    found = error.reason
+                }
+                #expect(found == reason, "\(special) after \(before) plain bytes")
+            }
+        }
+    }
+
     @Test func limitsNestingInsteadOfOverflowingTheStack() {
         let deep = String(repeating: "[", count: 100_000)
         #expect(error(deep)?.reason == .tooDeep)

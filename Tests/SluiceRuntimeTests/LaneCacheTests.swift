@@ -11,7 +11,8 @@ import Testing
             let before = Envelope.now()
             let stamp = clock.now()
             let after = Envelope.now()
-            let milliseconds = try #require(Int64(String(decoding: stamp, as: UTF8.self)))
+            let milliseconds = try #require(Int64(String(decoding: stamp.decimal, as: UTF8.self)))
+            #expect(milliseconds == stamp.milliseconds)
             #expect((before...after).contains(milliseconds))
         }
     }

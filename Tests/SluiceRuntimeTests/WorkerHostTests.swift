@@ -24,6 +24,10 @@ struct WorkerHostTests {
             #expect(numbers.count == 10_000)
             // The default instance id already names the node: the origin does not repeat it.
             #expect(outputs.first?.header(Envelope.Header.origin)?.stringValue == "pass@test-host:1")
+            // The record's Kafka timestamp is the instant its produced-at header names.
+            let stamps = outputs.map { $0.header(Envelope.Header.producedAt)?.stringValue.flatMap { Int64($0) } }
+            #expect(stamps.allSatisfy { $0 != nil })
+            #expect(stamps == outputs.map(\.timestampMilliseconds))
             #expect(Set(numbers) == Set(0..<10_000))
             let ends = TestKafka.endOffsets(of: reports)
             let committed = try await TestKafka.admin().committedOffsets(group: graph.node("pass").consumerGroup)

@@ -189,7 +189,10 @@ private struct JSONScanner {
     /// A string starting at the opening quote.
     private mutating func string() throws(JSONSyntaxError) {
         index += 1
-        while index < bytes.count {
+        while true {
+            skipPlainStringBytes()
+            guard index < bytes.count else { throw fail(.unexpectedEnd) }
+            // Not plain: the closing quote, an escape, a control character or the start of a multi-byte scalar.
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
@@ -198,13 +201,42 @@ private struct JSONScanner {
                 try escape()
             } else if byte < 0x20 {
                 throw fail(.controlCharacterInString)
-            } else if byte < 0x80 {
-                index += 1
             } else {
                 try utf8Sequence()
             }
         }
-        throw fail(.unexpectedEnd)
+    }
+
+    /// Skips the string's plain bytes (printable ASCII other than a quote or a backslash), eight at a time
+    /// while it can: payloads are mostly text, and this is where a long one spends its time.
+    private mutating func skipPlainStringBytes() {
+        if let base = UnsafeRawPointer(bytes.baseAddress) {
+            while index + 8 <= bytes.count,
+                !Self.mayHoldSpecialStringByte(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            {
+                index += 8
+            }
+        }
+        while index < bytes.count, Self.isPlainStringByte(bytes[index]) { index += 1 }
+    }
+
+    private static func isPlainStringByte(_ byte: UInt8) -> Bool {
+        byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+    }
+
+    /// Whether any of the eight bytes in `word` may be a quote, a backslash, a control character or not ASCII.
+    /// Never `false` when one is; the byte loop sorts out the rest.
+    ///
+    /// `(x - 0x01…01) & ~x & 0x80…80` is non-zero exactly when some byte of `x` is zero; with `0x20…20`
+    /// subtracted, when some byte is below 0x20 (a byte from 0x80 up is caught by its own high bit).
+    private static func mayHoldSpecialStringByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+        let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+        let hasQuote = (quote &- ones) & ~quote
+        let hasBackslash = (backslash &- ones) & ~backslash
+        let hasControl = (word &- ones &* 0x20) & ~word
+        return (hasQuote | hasBackslash | hasControl | word) & (ones &* 0x80) != 0
     }
 
     private mutating func escape() throws(JSONSyntaxError) {

@@ -166,7 +166,7 @@ extension WorkerHost {
         var correlationID: [UInt8]
         var traceparent: [UInt8]?
         var iteration: [UInt8]
-        var producedAt: [UInt8]
+        var producedAt: ProducedAtClock.Stamp
     }
 
     /// The record key of `input`'s outputs, its correlation id: the input's key bytes when it has one.
@@ -181,12 +181,15 @@ extension WorkerHost {
         headers.reserveCapacity(Envelope.maxHeaderCount)
         Envelope.forEachHeader(
             messageID: Envelope.makeMessageIDBytes(), correlationID: shared.correlationID,
-            traceparent: shared.traceparent, iteration: shared.iteration, producedAt: shared.producedAt,
+            traceparent: shared.traceparent, iteration: shared.iteration, producedAt: shared.producedAt.decimal,
             origin: outputHeaders.origin, specVersion: outputHeaders.specVersion
         ) { headers.append(KafkaHeader(name: $0, value: $1)) }
         // The port was checked by the context against the spec's ports, which all have a topic.
         let topic = topology.topic(forPort: emission.port) ?? topology.deadLetterTopic
-        return KafkaRecord(topic: topic, key: shared.correlationID, value: emission.payload, headers: headers)
+        // The record's timestamp is the produced-at header's instant (librdkafka would read the clock again).
+        return KafkaRecord(
+            topic: topic, key: shared.correlationID, value: emission.payload, headers: headers,
+            timestampMilliseconds: shared.producedAt.milliseconds)
     }
 
     private func inputLogger(_ message: KafkaMessage) -> Logger {
@@ -266,16 +269,18 @@ struct LaneCache {
 /// A lane's `sluice-produced-at` header value: the time in milliseconds, rendered in decimal once per millisecond
 /// rather than once per output.
 struct ProducedAtClock {
-    private var milliseconds: Int64 = -1
-    private var rendered: [UInt8] = []
+    /// One reading: the output record's timestamp and its header value.
+    struct Stamp {
+        var milliseconds: Int64
+        var decimal: [UInt8]
+    }
 
-    mutating func now() -> [UInt8] {
+    private var last = Stamp(milliseconds: -1, decimal: [])
+
+    mutating func now() -> Stamp {
         let now = Envelope.now()
-        if now != milliseconds {
-            milliseconds = now
-            rendered = Envelope.decimal(now)
-        }
-        return rendered
+        if now != last.milliseconds { last = Stamp(milliseconds: now, decimal: Envelope.decimal(now)) }
+        return last
     }
 }
 
