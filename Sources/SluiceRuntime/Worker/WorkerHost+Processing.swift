@@ -172,7 +172,7 @@ extension WorkerHost {
     /// The record key of `input`'s outputs, its correlation id: the input's key bytes when it has one.
     private func correlationKey(_ key: [UInt8]?, of input: NodeInput) -> [UInt8] {
         if let key, !key.isEmpty { return key }
-        return Array(input.correlationID.utf8)
+        return input.envelope.key
     }
 
     /// The record for one emitted output: same correlation id and iteration as the input, this worker as origin.
