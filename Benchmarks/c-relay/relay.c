@@ -4,11 +4,12 @@
  * The C baseline for Sluice's relay benchmark: the same consume -> produce hop a Sluice node makes, with nothing
  * in between, so the Swift runtime's throughput can be compared with C's on the same broker.
  *
- *   relay -b brokers -g group -i input_topic -o output_topic -n count [-w fetch_wait_ms]
+ *   relay -b brokers -g group -i input_topic -o output_topic -n count [-w fetch_wait_ms] [-X name=value]...
  *
  * Key, value and headers are relayed; offsets are auto-committed. After N messages the producer is flushed and
  * the relay prints "relayed N in X.XXX s", timed from the first consumed message (so the consumer group join is
- * not counted) to the end of the flush, when every output is acknowledged (acks=all).
+ * not counted) to the end of the flush, when every output is acknowledged (acks=all). `-X` sets a librdkafka property
+ * on both clients (after the built-in ones, so it can override them), as `sluice worker -X` does.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,7 +37,8 @@ static double now_seconds(void) {
 
 static void usage(const char *argv0) {
     fprintf(stderr,
-            "usage: %s -b brokers -g group -i input_topic -o output_topic -n count [-w fetch_wait_ms]\n", argv0);
+            "usage: %s -b brokers -g group -i input_topic -o output_topic -n count [-w fetch_wait_ms]\n"
+            "       [-X name=value]...\n", argv0);
     exit(2);
 }
 
@@ -55,6 +57,27 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     if (msg->err) {
         if (delivery_failures++ < 5)
             fprintf(stderr, "relay: delivery failed: %s\n", rd_kafka_err2str(msg->err));
+    }
+}
+
+/* The `-X name=value` properties, applied to both clients. */
+#define MAX_EXTRA 32
+static const char *extra[MAX_EXTRA];
+static int extra_count = 0;
+
+/* Sets every `-X` property, split at its first '='. */
+static void set_extra(rd_kafka_conf_t *conf) {
+    for (int i = 0; i < extra_count; i++) {
+        char name[256];
+        const char *eq = strchr(extra[i], '=');
+        size_t length = eq ? (size_t)(eq - extra[i]) : 0;
+        if (!eq || length == 0 || length >= sizeof(name)) {
+            fprintf(stderr, "relay: -X %s: expected name=value\n", extra[i]);
+            exit(2);
+        }
+        memcpy(name, extra[i], length);
+        name[length] = '\0';
+        set(conf, name, eq + 1);
     }
 }
 
@@ -99,7 +122,7 @@ int main(int argc, char **argv) {
     const char *fetch_wait = "10";
 
     int opt;
-    while ((opt = getopt(argc, argv, "b:g:i:o:n:w:h")) != -1) {
+    while ((opt = getopt(argc, argv, "b:g:i:o:n:w:X:h")) != -1) {
         switch (opt) {
         case 'b': brokers = optarg; break;
         case 'g': group = optarg; break;
@@ -107,6 +130,11 @@ int main(int argc, char **argv) {
         case 'o': output = optarg; break;
         case 'n': count = strtol(optarg, NULL, 10); break;
         case 'w': fetch_wait = optarg; break;
+        case 'X':
+            if (extra_count == MAX_EXTRA)
+                usage(argv[0]);
+            extra[extra_count++] = optarg;
+            break;
         default: usage(argv[0]);
         }
     }
@@ -124,6 +152,7 @@ int main(int argc, char **argv) {
     set(cconf, "fetch.wait.max.ms", fetch_wait);
     set(cconf, "auto.offset.reset", "earliest");
     set(cconf, "enable.auto.commit", "true");
+    set_extra(cconf);
     rd_kafka_t *consumer = new_client(RD_KAFKA_CONSUMER, cconf);
     rd_kafka_poll_set_consumer(consumer);
 
@@ -131,6 +160,7 @@ int main(int argc, char **argv) {
     set(pconf, "bootstrap.servers", brokers);
     set(pconf, "linger.ms", "5");
     set(pconf, "acks", "all");
+    set_extra(pconf);
     rd_kafka_conf_set_dr_msg_cb(pconf, on_delivery);
     rd_kafka_t *producer = new_client(RD_KAFKA_PRODUCER, pconf);
     rd_kafka_topic_t *out = rd_kafka_topic_new(producer, output, NULL);

@@ -152,7 +152,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             guard thread == nil else { return }
             let reader = BatchReader(queue: queue)
             let patience = Duration.milliseconds(configuration.maxPollIntervalMilliseconds / 4)
-            thread = PollThread(name: "sluice.consumer.poll") { [weak self] in
+            thread = PollThread(name: "sluice.consumer") { [weak self] in
                 guard let self else { return }
                 if waitWhileFull(since: &reader.fullSince, patience: patience) { return }
                 let batch = reader.read(timeoutMilliseconds: 100, logger: client.logger)

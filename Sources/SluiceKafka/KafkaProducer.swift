@@ -52,7 +52,7 @@ public final class KafkaProducer: Sendable {
             }
         }
         isTransactional = configuration.transactionalID != nil
-        pollThread = PollThread(name: "sluice.producer.poll") { [client] in _ = client.pollDeliveries(timeout: 50) }
+        pollThread = PollThread(name: "sluice.producer") { [client] in _ = client.pollDeliveries(timeout: 50) }
     }
 
     deinit {

@@ -10,12 +10,17 @@ final class PollThread: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts a thread that calls `poll` until ``stop()``; `poll` should block for a bounded time.
+    ///
+    /// - Parameter name: the thread's name in `top -H`, `perf` and debuggers. Linux keeps 15 bytes of it, and a
+    ///   longer name would not reach it at all, so it is cut to those.
     init(name: String, poll: @escaping @Sendable () -> Void) {
+        let name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
         let thread = Thread { [self] in
+            // Set from the thread itself: Foundation on Linux passes a name to the system only for the current thread.
+            Thread.current.name = name
             while running.load(ordering: .relaxed) { poll() }
             finished.signal()
         }
-        thread.name = name
         thread.start()
     }
 

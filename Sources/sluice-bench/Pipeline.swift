@@ -43,8 +43,11 @@ extension SluiceBench {
         @Flag(help: "Measure only the Sluice chain of (a): a quicker loop while profiling the worker.")
         var swiftChainOnly = false
 
-        @Option(help: ArgumentHelp("A librdkafka property for every sluice worker (repeatable): tuning experiments.", valueName: "name=value"))
-        var workerProperty: [String] = []
+        @Option(
+            help: ArgumentHelp(
+                "A librdkafka property for every sluice worker and C relay of (a), alike (repeatable): tuning experiments.",
+                valueName: "name=value"))
+        var clientProperty: [String] = []
 
         func validate() throws {
             guard partitions > 0, hops > 0, paced > 0, pacedRate > 0, delayCount > 0 else {
@@ -118,7 +121,7 @@ extension SluiceBench {
                         brokers: brokers, count: options.count, valueSize: options.valueSize,
                         fetchWaitMilliseconds: Self.fetchWaitMilliseconds),
                     brokerPID: brokerPID, partitions: partitions, hops: hops, paced: paced, pacedRate: pacedRate,
-                    sluice: sluice, workerArguments: workerProperty.flatMap { ["-X", $0] }, relay: relay,
+                    sluice: sluice, clientArguments: clientProperty.flatMap { ["-X", $0] }, relay: relay,
                     workDirectory: options.stateDirectory.appendingPathComponent("pipeline-\(brokers.split(separator: ":").last ?? "")"),
                     logger: logger, timeLimit: .seconds(60 + options.count / 2_000))
                 return try await body(benchmark)

@@ -23,8 +23,8 @@ struct PipelineBenchmark: Sendable {
     var paced: Int
     var pacedRate: Int
     var sluice: String
-    /// Extra arguments of every `sluice worker`.
-    var workerArguments: [String]
+    /// `-X name=value` arguments of every `sluice worker` and C relay of (a).
+    var clientArguments: [String]
     var relay: String?
     /// Spec files and process logs.
     var workDirectory: URL
@@ -64,7 +64,7 @@ struct PipelineBenchmark: Sendable {
         let specFile = try write(spec)
         let arguments = { (node: String) in
             [specFile.path, "--node", node, "--brokers", settings.brokers, "--instance-id", "\(node)-1"]
-                + workerArguments
+                + clientArguments
         }
         // Idle: the three workers assigned and nothing to read. Stopped, then started again under the same ids (as
         // static members they get their partitions straight back) once the backlog is in.
@@ -107,7 +107,7 @@ struct PipelineBenchmark: Sendable {
                     [
                         "-b", settings.brokers, "-g", KafkaBenchmark.uniqueGroup(), "-i", topics[hop], "-o",
                         topics[hop + 1], "-n", "\(settings.count + paced)", "-w", "\(settings.fetchWaitMilliseconds)",
-                    ])
+                    ] + clientArguments)
             }
             return relays
         }
