@@ -11,6 +11,8 @@ extension SluiceBench {
     /// (a) fresh broker: 3 sluice workers (passthrough) chained  ─┐ same inputs, same reader: throughput,
     ///     fresh broker: 3 C relays chained through 4 topics      ─┘ p50/p99 latency, worker RSS idle and peak
     /// (b) fresh broker: 1 sluice worker of a delay node (200 ms, concurrency 256): inputs/s
+    /// (d) fresh broker: 1 sluice worker (passthrough) fed at a fixed rate ─┐ CPU per message of the hop's process
+    ///     fresh broker: 1 C relay fed at the same rate                       ─┘
     /// ```
     struct Pipeline: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -31,6 +33,12 @@ extension SluiceBench {
         @Option(help: "Inputs of the delay-node benchmark.")
         var delayCount: Int = 10_000
 
+        @Option(help: "Inputs per second of the one-hop measurement (d).")
+        var hopRate: Int = 30_000
+
+        @Option(help: "Inputs of the one-hop measurement (d).")
+        var hopCount: Int = 300_000
+
         @Option(help: "The sluice executable whose `worker` subcommand runs the nodes.")
         var sluice: String = ".build/release/sluice"
 
@@ -50,8 +58,9 @@ extension SluiceBench {
         var clientProperty: [String] = []
 
         func validate() throws {
-            guard partitions > 0, hops > 0, paced > 0, pacedRate > 0, delayCount > 0 else {
-                throw ValidationError("--partitions, --hops, --paced, --paced-rate and --delay-count must be positive")
+            guard partitions > 0, hops > 0, paced > 0, pacedRate > 0, delayCount > 0, hopRate > 0, hopCount > 0 else {
+                throw ValidationError(
+                    "--partitions, --hops, --paced, --paced-rate, --delay-count, --hop-rate and --hop-count must be positive")
             }
             guard options.valueSize >= 64 else { throw ValidationError("--value-size must be at least 64") }
             guard FileManager.default.isExecutableFile(atPath: sluice) else {
@@ -75,6 +84,7 @@ extension SluiceBench {
             var swiftRuns: [PipelineBenchmark.ChainRun] = []
             var cRuns: [PipelineBenchmark.ChainRun] = []
             var delayRuns: [Throughput] = []
+            var hopRuns: (swift: [PipelineBenchmark.HopRun], c: [PipelineBenchmark.HopRun]) = ([], [])
             for round in 1...options.repeats {
                 let swift = try await onFreshBroker(relay) { try await $0.swiftChain() }
                 progress("pipeline #\(round) Swift: \(swift.steady.summary), p50 \(ms(swift.latencies.quantile(0.5)))")
@@ -90,11 +100,21 @@ extension SluiceBench {
                 }
                 progress("delay #\(round): \(delay.summary)")
                 delayRuns.append(delay)
+                for c in [false, true] {
+                    guard
+                        let hop = try await onFreshBroker(relay, {
+                            try await $0.pacedHop(c: c, rate: hopRate, count: hopCount)
+                        })
+                    else { continue }
+                    progress("hop #\(round) \(c ? "C:    " : "Swift:") \(Format.fixed(hop.processCPU, 2)) µs/msg")
+                    if c { hopRuns.c.append(hop) } else { hopRuns.swift.append(hop) }
+                }
             }
             let report = PipelineReport(
                 swift: Self.median(swiftRuns)!, c: Self.median(cRuns), delay: Throughput.median(delayRuns),
                 delayGoal: 0.9 * Double(Self.delayConcurrency) / (Double(Self.delayMilliseconds) / 1000), hops: hops,
-                roundRatios: zip(swiftRuns, cRuns).map { $0.steady.messagesPerSecond / $1.steady.messagesPerSecond })
+                roundRatios: zip(swiftRuns, cRuns).map { $0.steady.messagesPerSecond / $1.steady.messagesPerSecond },
+                hopRate: hopRate, swiftHop: Self.median(hopRuns.swift), cHop: Self.median(hopRuns.c))
             print(
                 """
                 Sluice workers end to end (one process per node, .build/release, \(Allocator.name)) vs librdkafka C \
@@ -102,7 +122,8 @@ extension SluiceBench {
                 \(options.count) inputs × \(options.valueSize) B pre-published, \(partitions) partition(s) per \
                 topic, fetch.wait.max.ms=\(Self.fetchWaitMilliseconds), linger.ms=5; a fresh Tansu broker per \
                 measurement; \(options.repeats > 1 ? "median of \(options.repeats)" : "1 run"); latency: \(paced) \
-                inputs at \(pacedRate)/s after the backlog, send → read at the last topic
+                inputs at \(pacedRate)/s after the backlog, send → read at the last topic; (d): \(hopCount) inputs \
+                at \(hopRate)/s through one passthrough worker or C relay, first input sent → last output read
 
                 \(report.table())
 
@@ -126,6 +147,11 @@ extension SluiceBench {
                     logger: logger, timeLimit: .seconds(60 + options.count / 2_000))
                 return try await body(benchmark)
             }
+        }
+
+        private static func median(_ runs: [PipelineBenchmark.HopRun]) -> PipelineBenchmark.HopRun? {
+            guard !runs.isEmpty else { return nil }
+            return runs.sorted { $0.processCPU < $1.processCPU }[(runs.count - 1) / 2]
         }
 
         private static func median(_ runs: [PipelineBenchmark.ChainRun]) -> PipelineBenchmark.ChainRun? {

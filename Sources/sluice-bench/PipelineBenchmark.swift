@@ -204,7 +204,7 @@ struct PipelineBenchmark: Sendable {
 
     // MARK: - Helpers
 
-    private func createTopics(_ topology: Topology) async throws {
+    func createTopics(_ topology: Topology) async throws {
         let admin = try KafkaAdmin(options: settings.client, logger: logger)
         try await admin.createTopics(
             topology.topics.filter { $0.role != .registry }.map {
@@ -212,21 +212,21 @@ struct PipelineBenchmark: Sendable {
             })
     }
 
-    private func write(_ spec: GraphSpec) throws -> URL {
+    func write(_ spec: GraphSpec) throws -> URL {
         let file = workDirectory.appendingPathComponent("\(spec.graph).json")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         try JSONEncoder().encode(spec).write(to: file)
         return file
     }
 
-    private func start(_ name: String, _ executable: String, _ arguments: [String]) throws -> BackgroundProcess {
+    func start(_ name: String, _ executable: String, _ arguments: [String]) throws -> BackgroundProcess {
         try BackgroundProcess(
             name: name, executable: executable, arguments: arguments,
             logDirectory: workDirectory.appendingPathComponent("logs"))
     }
 
     /// Stops each process by its PID; with `expectSuccess`, throws unless each exited with status 0.
-    private func stopAll(_ processes: [BackgroundProcess], expectSuccess: Bool = false) async throws {
+    func stopAll(_ processes: [BackgroundProcess], expectSuccess: Bool = false) async throws {
         var failed: [String] = []
         for process in processes {
             let status = await process.stop()
@@ -235,7 +235,7 @@ struct PipelineBenchmark: Sendable {
         if expectSuccess, !failed.isEmpty { throw BenchError(failed.joined(separator: "\n")) }
     }
 
-    private func stopAll(_ processes: [BackgroundProcess]) async {
+    func stopAll(_ processes: [BackgroundProcess]) async {
         try? await stopAll(processes, expectSuccess: false)
     }
 
@@ -250,7 +250,7 @@ struct PipelineBenchmark: Sendable {
 
     /// Input `number`, stamped now, as `sluice publish` writes it: an envelope whose key is the correlation id (one of
     /// 1,024), with its headers. Both chains carry these same records on every edge.
-    private func input(_ number: Int, to topic: String) -> KafkaRecord {
+    func input(_ number: Int, to topic: String) -> KafkaRecord {
         let value = ChainPayload.make(number: number, sentAt: ChainPayload.now, size: settings.valueSize)
         return KafkaRecord(
             topic: topic, envelope: Envelope(rawPayload: value, correlationID: "k\(number % 1024)", specVersion: 1))

@@ -14,6 +14,10 @@ struct PipelineReport {
     var hops: Int
     /// Sluice/C throughput of each round (its two chains measured one after the other), when there were several.
     var roundRatios: [Double] = []
+    /// (d): inputs per second, and the median runs (`nil` when not measured).
+    var hopRate: Int
+    var swiftHop: PipelineBenchmark.HopRun?
+    var cHop: PipelineBenchmark.HopRun?
 
     static let throughputRatioGoal = 0.8
     static let idleGoalMB = 50.0
@@ -60,6 +64,16 @@ struct PipelineReport {
             [
                 "(c) RSS peak under (a), largest process, MB", megabytes(swift.peakRSS), megabytes(c?.peakRSS), "",
                 "≤ \(Format.fixed(Self.loadedGoalMB, 0)) \(check(mb(swift.peakRSS) <= Self.loadedGoalMB))",
+            ],
+            [
+                "(d) 1 hop at \(Format.grouped(Double(hopRate))) msg/s, CPU per message, µs: hop process",
+                swiftHop.map { Format.fixed($0.processCPU, 2) } ?? na, cHop.map { Format.fixed($0.processCPU, 2) } ?? na,
+                swiftHop.flatMap { swift in cHop.map { Format.fixed(swift.processCPU / $0.processCPU, 2) } } ?? na, "",
+            ],
+            [
+                "(d) 1 hop at \(Format.grouped(Double(hopRate))) msg/s, CPU per message, µs: broker",
+                swiftHop.map { Format.fixed($0.brokerCPU, 1) } ?? na, cHop.map { Format.fixed($0.brokerCPU, 1) } ?? na,
+                "", "",
             ],
         ]
         return MarkdownTable.render(header: ["measurement", "Sluice", "C relays", "Sluice/C", "goal"], rows: rows)
