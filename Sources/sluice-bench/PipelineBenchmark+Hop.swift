@@ -50,6 +50,7 @@ extension PipelineBenchmark {
         do {
             let reader = try ChainReader(topic: output, partitions: partitions, settings: settings, logger: logger)
             let reading = Task { try await reader.read(backlog: count, paced: 0) }
+            defer { reading.cancel() }
             // Both join their group before the first input: the first assignment takes about 3 s on Tansu.
             try await Task.sleep(for: .seconds(5))
             let processCPU = process.cpuSeconds ?? 0
