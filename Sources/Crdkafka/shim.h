@@ -21,4 +21,15 @@ static inline rd_kafka_resp_err_t sluice_produce(rd_kafka_t *rk, rd_kafka_topic_
                              RD_KAFKA_V_OPAQUE(opaque),
                              RD_KAFKA_V_END);
 }
+
+#if defined(__linux__)
+#include <pthread.h>
+/// glibc declares `pthread_setname_np` only under `_GNU_SOURCE`, which the C library as Swift sees it lacks.
+extern int pthread_setname_np(pthread_t thread, const char *name);
+
+/// Names the calling thread for the operating system (Linux keeps 15 bytes of a name).
+static inline int sluice_name_current_thread(const char *name) {
+    return pthread_setname_np(pthread_self(), name);
+}
+#endif
 #endif

@@ -1,3 +1,4 @@
+import Crdkafka
 import Foundation
 import Synchronization
 
@@ -16,8 +17,7 @@ final class PollThread: Sendable {
     init(name: String, poll: @escaping @Sendable () -> Void) {
         let name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
         let thread = Thread { [self] in
-            // Set from the thread itself: Foundation on Linux passes a name to the system only for the current thread.
-            Thread.current.name = name
+            Self.nameCurrentThread(name)
             while running.load(ordering: .relaxed) { poll() }
             finished.signal()
         }
@@ -25,6 +25,16 @@ final class PollThread: Sendable {
     }
 
     var isRunning: Bool { running.load(ordering: .relaxed) }
+
+    /// Names the calling thread, for Foundation and for the operating system. Foundation on Linux passes a name to
+    /// the system only when its setter runs on the thread after `start()` has returned (not for a name set before
+    /// the start), and a new thread can run before that: the system's name is set here directly.
+    private static func nameCurrentThread(_ name: String) {
+        Thread.current.name = name
+        #if os(Linux)
+            _ = sluice_name_current_thread(name)
+        #endif
+    }
 
     /// Stops the loop and waits until the thread has left it. Idempotent.
     func stop() {
