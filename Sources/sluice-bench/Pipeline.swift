@@ -111,10 +111,12 @@ extension SluiceBench {
                 }
             }
             let report = PipelineReport(
-                swift: Self.median(swiftRuns)!, c: Self.median(cRuns), delay: Throughput.median(delayRuns),
+                swift: swiftRuns.median(by: \.steady.messagesPerSecond)!, c: cRuns.median(by: \.steady.messagesPerSecond),
+                delay: Throughput.median(delayRuns),
                 delayGoal: 0.9 * Double(Self.delayConcurrency) / (Double(Self.delayMilliseconds) / 1000), hops: hops,
                 roundRatios: zip(swiftRuns, cRuns).map { $0.steady.messagesPerSecond / $1.steady.messagesPerSecond },
-                hopRate: hopRate, swiftHop: Self.median(hopRuns.swift), cHop: Self.median(hopRuns.c))
+                hopRate: hopRate, swiftHop: hopRuns.swift.median(by: \.processCPU),
+                cHop: hopRuns.c.median(by: \.processCPU))
             print(
                 """
                 Sluice workers end to end (one process per node, .build/release, \(Allocator.name)) vs librdkafka C \
@@ -147,16 +149,6 @@ extension SluiceBench {
                     logger: logger, timeLimit: .seconds(60 + options.count / 2_000))
                 return try await body(benchmark)
             }
-        }
-
-        private static func median(_ runs: [PipelineBenchmark.HopRun]) -> PipelineBenchmark.HopRun? {
-            guard !runs.isEmpty else { return nil }
-            return runs.sorted { $0.processCPU < $1.processCPU }[(runs.count - 1) / 2]
-        }
-
-        private static func median(_ runs: [PipelineBenchmark.ChainRun]) -> PipelineBenchmark.ChainRun? {
-            guard !runs.isEmpty else { return nil }
-            return runs.sorted { $0.steady.messagesPerSecond < $1.steady.messagesPerSecond }[(runs.count - 1) / 2]
         }
     }
 }

@@ -25,8 +25,7 @@ extension PipelineBenchmark {
         if c {
             guard let relay else { return nil }
             (input, output) = ("h0", "h1")
-            let admin = try KafkaAdmin(options: settings.client, logger: logger)
-            try await admin.createTopics([input, output].map { NewTopic(name: $0, partitions: Int32(partitions)) })
+            try await createTopics(named: [input, output])
             // It exits after `-n` messages: one more than sent keeps it running until it is stopped, so its CPU time
             // can be read after the last output.
             process = try start(
@@ -56,7 +55,8 @@ extension PipelineBenchmark {
             let processCPU = process.cpuSeconds ?? 0
             let brokerCPU = ProcessCPU.seconds(pid: brokerPID) ?? 0
             let producer = try KafkaProducer(configuration: settings.producer, logger: logger)
-            try await publish(count, at: rate, to: input, producer: producer)
+            // A burst every 5 ms, as a producer lingering 5 ms sends.
+            try await publish(0..<count, at: rate, burst: max(1, rate / 200), to: input, producer: producer)
             _ = try await withTimeout(timeLimit, "the paced inputs through the hop") { try await reading.value }
             let perMessage = 1e6 / Double(count)
             let run = HopRun(
@@ -69,21 +69,5 @@ extension PipelineBenchmark {
             await stopAll([process])
             throw error
         }
-    }
-
-    /// Sends `count` inputs at `rate` per second, in bursts every 5 ms as a lingering producer would.
-    private func publish(_ count: Int, at rate: Int, to topic: String, producer: KafkaProducer) async throws {
-        let start = ContinuousClock.now
-        let burst = max(1, rate / 200)
-        var sent = 0
-        while sent < count {
-            for number in sent..<min(count, sent + burst) {
-                try await producer.produce(input(number, to: topic))
-            }
-            sent = min(count, sent + burst)
-            let due = start + .nanoseconds(Int64(sent) * 1_000_000_000 / Int64(rate))
-            if due > .now { try await Task.sleep(until: due) }
-        }
-        try await producer.flush()
     }
 }

@@ -97,8 +97,7 @@ struct PipelineBenchmark: Sendable {
     func cChain() async throws -> ChainRun? {
         guard let relay else { return nil }
         let topics = (0...hops).map { "c\($0)" }
-        let admin = try KafkaAdmin(options: settings.client, logger: logger)
-        try await admin.createTopics(topics.map { NewTopic(name: $0, partitions: Int32(partitions)) })
+        try await createTopics(named: topics)
         var relays: [BackgroundProcess] = []
         let run = try await measureChain(from: topics[0], to: topics[hops]) {
             relays = try (0..<hops).map { hop in
@@ -145,7 +144,7 @@ struct PipelineBenchmark: Sendable {
             let perMessage = 1e6 / Double(settings.count)
             let processCPU = processes.compactMap(\.cpuSeconds).reduce(0, +) * perMessage
             let brokerCPU = ((ProcessCPU.seconds(pid: brokerPID) ?? 0) - brokerCPUAtLaunch) * perMessage
-            try await publishPaced(to: entry, producer: producer)
+            try await publish(settings.count..<settings.count + paced, at: pacedRate, to: entry, producer: producer)
             let result = try await withTimeout(.seconds(60), "the paced inputs through the chain") {
                 try await reading.value
             }
@@ -212,6 +211,12 @@ struct PipelineBenchmark: Sendable {
             })
     }
 
+    /// Plain topics of `partitions` partitions each, for the C relays.
+    func createTopics(named names: [String]) async throws {
+        let admin = try KafkaAdmin(options: settings.client, logger: logger)
+        try await admin.createTopics(names.map { NewTopic(name: $0, partitions: Int32(partitions)) })
+    }
+
     func write(_ spec: GraphSpec) throws -> URL {
         let file = workDirectory.appendingPathComponent("\(spec.graph).json")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
@@ -256,13 +261,19 @@ struct PipelineBenchmark: Sendable {
             topic: topic, envelope: Envelope(rawPayload: value, correlationID: "k\(number % 1024)", specVersion: 1))
     }
 
-    /// Sends the paced inputs (numbers after the backlog), each stamped when it is sent.
-    private func publishPaced(to topic: String, producer: KafkaProducer) async throws {
+    /// Sends inputs `numbers` at `rate` per second, each stamped when it is sent, `burst` at a time (one by one for
+    /// latency; a burst every few milliseconds, as a lingering producer sends, for a steady load).
+    func publish(
+        _ numbers: Range<Int>, at rate: Int, burst: Int = 1, to topic: String, producer: KafkaProducer
+    ) async throws {
         let start = ContinuousClock.now
-        for index in 0..<paced {
-            let due = start + .nanoseconds(Int64(index) * 1_000_000_000 / Int64(pacedRate))
+        var next = numbers.lowerBound
+        while next < numbers.upperBound {
+            let end = min(numbers.upperBound, next + burst)
+            for number in next..<end { try await producer.produce(input(number, to: topic)) }
+            next = end
+            let due = start + .nanoseconds(Int64(next - numbers.lowerBound) * 1_000_000_000 / Int64(rate))
             if due > .now { try await Task.sleep(until: due) }
-            try await producer.produce(input(settings.count + index, to: topic))
         }
         try await producer.flush()
     }

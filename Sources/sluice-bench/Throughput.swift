@@ -17,9 +17,14 @@ struct Throughput: Sendable {
     }
 
     /// The run with the median rate (the lower middle one for an even count).
-    static func median(_ runs: [Throughput]) -> Throughput? {
-        guard !runs.isEmpty else { return nil }
-        return runs.sorted { $0.messagesPerSecond < $1.messagesPerSecond }[(runs.count - 1) / 2]
+    static func median(_ runs: [Throughput]) -> Throughput? { runs.median(by: \.messagesPerSecond) }
+}
+
+extension Array {
+    /// The element with the median `value` (the lower middle one for an even count); `nil` when empty.
+    func median(by value: (Element) -> Double) -> Element? {
+        guard !isEmpty else { return nil }
+        return sorted { value($0) < value($1) }[(count - 1) / 2]
     }
 }
 
