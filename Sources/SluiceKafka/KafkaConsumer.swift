@@ -321,12 +321,12 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 }
 
-/// Drains librdkafka's consumer queue in batches on the poll thread, caching topic and header names.
+/// Drains librdkafka's consumer queue in batches on the poll thread, caching topic names.
 private final class BatchReader: @unchecked Sendable {
     private let queue: OpaquePointer
     private let slots: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private let capacity = 1024
-    private var names = Names()
+    private var topics = TopicNames()
     /// Since when the consumer's buffer has been full (poll thread only).
     var fullSince: ContinuousClock.Instant?
 
@@ -346,11 +346,11 @@ private final class BatchReader: @unchecked Sendable {
         let count = first + max(0, rest)
         var batch: [KafkaMessage] = []
         batch.reserveCapacity(count)
-        // The caches move into a local for the batch: each use of a class's stored property is checked for
+        // The cache moves into a local for the batch: each use of a class's stored property is checked for
         // exclusive access at run time, a local's is not.
-        var names = Names()
-        swap(&names, &self.names)
-        defer { swap(&names, &self.names) }
+        var topics = TopicNames()
+        swap(&topics, &self.topics)
+        defer { swap(&topics, &self.topics) }
         var lastTopic: (handle: OpaquePointer, name: String)?
         for i in 0..<count {
             guard let raw = slots[i] else { continue }
@@ -363,77 +363,36 @@ private final class BatchReader: @unchecked Sendable {
                 continue
             }
             // Fetched messages come in runs of one partition: look the topic's name up once per run.
-            if lastTopic?.handle != m.rkt { lastTopic = (m.rkt, names.topics.name(of: m.rkt)) }
-            batch.append(Self.message(raw, topic: lastTopic!.name, names: &names))
+            if lastTopic?.handle != m.rkt { lastTopic = (m.rkt, topics.name(of: m.rkt)) }
+            batch.append(Self.message(raw, topic: lastTopic!.name))
         }
         return batch
     }
 
-    /// Names the poll thread has seen, so each message shares their storage instead of allocating its own.
-    private struct Names {
-        var topics = TopicNames()
-        /// The header names' bytes, one after another; `spans` says where each is, `headers` holds it as a string.
-        /// Plain values are searched, so a lookup retains nothing but the name it returns.
-        private var headerBytes: [UInt8] = []
-        private var spans: [(start: Int, count: Int)] = []
-        private var headers: [String] = []
-        /// Where the search for the next header name starts: records of one producer carry their headers in
-        /// the same order, so the name after the last one found is usually the next.
-        private var hint = 0
-
-        mutating func header(_ cName: UnsafePointer<CChar>) -> String {
-            let count = strlen(cName)
-            let found = headerBytes.withUnsafeBufferPointer { known -> Int? in
-                for step in 0..<spans.count {
-                    let index = (hint + step) % spans.count
-                    let span = spans[index]
-                    if span.count == count, count == 0 || memcmp(known.baseAddress! + span.start, cName, count) == 0 {
-                        return index
-                    }
-                }
-                return nil
-            }
-            if let found {
-                hint = found + 1 == spans.count ? 0 : found + 1
-                return headers[found]
-            }
-            let bytes = UnsafeRawBufferPointer(start: cName, count: count)
-            let name = String(decoding: bytes, as: UTF8.self)
-            if headers.count < 64 {
-                spans.append((headerBytes.count, count))
-                headerBytes.append(contentsOf: bytes)
-                headers.append(name)
-            }
-            return name
-        }
-    }
-
-    private static func message(
-        _ raw: UnsafeMutablePointer<rd_kafka_message_t>, topic: String, names: inout Names
-    ) -> KafkaMessage {
+    /// The message, with its headers' names and values copied into one buffer: no string per name, so no
+    /// reference count shared between the messages of this thread and the tasks that read them.
+    private static func message(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> KafkaMessage {
         let m = raw.pointee
         let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
         let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
-        var headers = PackedHeaders(capacity: 0, valueBytes: 0)
+        var headers = PackedHeaders([])
         var hdrs: OpaquePointer? = nil
         if rd_kafka_message_headers(raw, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
-            var index = 0
+            var count = 0
             var name: UnsafePointer<CChar>? = nil
-            var valuePointer: UnsafeRawPointer? = nil
+            var headerValue: UnsafeRawPointer? = nil
             var size = 0
             // Sized first, so the two buffers are allocated once.
-            var valueBytes = 0
-            while rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                valueBytes += size
-                index += 1
+            var byteCount = 0
+            while rd_kafka_header_get_all(hdrs, count, &name, &headerValue, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                byteCount += strlen(name!) + size
+                count += 1
             }
-            headers = PackedHeaders(capacity: index, valueBytes: valueBytes)
-            index = 0
-            while rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                headers.append(
-                    name: names.header(name!),
-                    value: valuePointer.map { UnsafeRawBufferPointer(start: $0, count: size) })
-                index += 1
+            headers = PackedHeaders(count: count, byteCount: byteCount) { index, write in
+                rd_kafka_header_get_all(hdrs, index, &name, &headerValue, &size)
+                write(
+                    UnsafeRawBufferPointer(start: name!, count: strlen(name!)),
+                    headerValue.map { UnsafeRawBufferPointer(start: $0, count: size) })
             }
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE

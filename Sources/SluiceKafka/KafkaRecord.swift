@@ -142,7 +142,7 @@ public struct KafkaMessage: Sendable {
             timestampMilliseconds: timestampMilliseconds)
     }
 
-    /// A consumed message whose header values share one buffer.
+    /// A consumed message whose headers share one buffer.
     init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], packedHeaders: PackedHeaders,
         timestampMilliseconds: Int64?, isTombstone: Bool = false
@@ -162,28 +162,34 @@ public struct KafkaMessage: Sendable {
                 timestampMilliseconds: timestampMilliseconds, isTombstone: isTombstone, headers: headers))
     }
 
-    /// The headers in wire order. A consumed message keeps its header values in one buffer; this builds the list
-    /// from it on each access, so code on a hot path reads them with ``forEachHeader(_:)``.
+    /// The headers in wire order. A consumed message keeps its headers in one buffer; this builds the list from it
+    /// on each access, so code on a hot path reads them with ``packedHeaders``.
     public var headers: [KafkaHeader] {
         get {
             switch storage.fields.headers {
             case .list(let headers): return headers
-            case .packed(let packed):
-                var headers: [KafkaHeader] = []
-                headers.reserveCapacity(packed.count)
-                packed.forEach { headers.append(KafkaHeader(name: $0, value: $1.map(Array.init))) }
-                return headers
+            case .packed(let packed): return packed.list
             }
         }
         set { change { $0.headers = .list(newValue) } }
     }
 
-    /// Calls `body` with each header in wire order, its value a view of the message's storage (`nil` for a null
-    /// value): no copy.
+    /// The headers in one buffer: as read for a consumed message (no copy), packed from the list otherwise.
+    public var packedHeaders: PackedHeaders {
+        switch storage.fields.headers {
+        case .list(let headers): return PackedHeaders(headers)
+        case .packed(let packed): return packed
+        }
+    }
+
+    /// Calls `body` with each header in wire order (`nil` for a null value).
     public func forEachHeader(_ body: (_ name: String, _ value: ArraySlice<UInt8>?) throws -> Void) rethrows {
         switch storage.fields.headers {
         case .list(let headers): for header in headers { try body(header.name, header.value?[...]) }
-        case .packed(let packed): try packed.forEach(body)
+        case .packed(let packed):
+            try packed.forEach { name, value in
+                try body(String(decoding: packed.bytes[name], as: UTF8.self), value.map { packed.bytes[$0] })
+            }
         }
     }
 
@@ -195,39 +201,97 @@ public struct KafkaMessage: Sendable {
     public func header(_ name: String) -> KafkaHeader? { headers.first { $0.name == name } }
 }
 
-/// A consumed message's headers: names (shared with the consumer's other messages) and value bounds in one array,
-/// every value in one byte buffer, so reading a message costs two allocations for its headers, not one per header.
-struct PackedHeaders: Sendable {
+/// A message's headers in one byte buffer: each header's name and value are bounds in ``bytes``, so a consumed
+/// message costs two allocations for all its headers, and reading them retains nothing but the buffer.
+public struct PackedHeaders: Sendable {
+    /// Where one header's name and value are in ``bytes``.
     private struct Entry: Sendable {
-        var name: String
-        var start: Int
+        var nameStart: Int
+        var nameCount: Int
+        var valueStart: Int
         /// `-1` for a null value.
-        var count: Int
+        var valueCount: Int
     }
 
-    private var entries: [Entry] = []
-    private var bytes: [UInt8] = []
+    /// Every header's name and value, one after another.
+    public let bytes: [UInt8]
+    private let entries: [Entry]
 
-    init(capacity: Int, valueBytes: Int) {
-        entries.reserveCapacity(capacity)
-        bytes.reserveCapacity(valueBytes)
-    }
-
-    var count: Int { entries.count }
-
-    mutating func append(name: String, value: UnsafeRawBufferPointer?) {
-        guard let value else {
-            entries.append(Entry(name: name, start: bytes.count, count: -1))
-            return
+    /// `count` headers whose names and values take `byteCount` bytes in all: `header` is called with each index
+    /// and a function to call once with that header's name and value (`nil` when null), which copies them. Both
+    /// buffers are allocated once, at their size.
+    init(
+        count: Int, byteCount: Int,
+        header: (_ index: Int, _ write: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?) -> Void) -> Void
+    ) {
+        var bytes: [UInt8] = []
+        entries = [Entry](unsafeUninitializedCapacity: count) { entries, entryCount in
+            bytes = [UInt8](unsafeUninitializedCapacity: byteCount) { bytes, byteOffset in
+                /// Copies `source` to the end of what is written, returning where it went.
+                func copy(_ source: UnsafeRawBufferPointer) -> Int {
+                    let start = byteOffset
+                    precondition(start + source.count <= byteCount, "headers larger than sized")
+                    if let from = source.baseAddress, !source.isEmpty {
+                        UnsafeMutableRawPointer(bytes.baseAddress! + start).copyMemory(from: from, byteCount: source.count)
+                    }
+                    byteOffset += source.count
+                    return start
+                }
+                for index in 0..<count {
+                    header(index) { name, value in
+                        precondition(entryCount == index, "one write per header")
+                        let nameStart = copy(name)
+                        let valueStart = copy(value ?? UnsafeRawBufferPointer(start: nil, count: 0))
+                        entries.baseAddress!.advanced(by: index).initialize(
+                            to: Entry(
+                                nameStart: nameStart, nameCount: name.count, valueStart: valueStart,
+                                valueCount: value?.count ?? -1))
+                        entryCount += 1
+                    }
+                }
+                precondition(entryCount == count, "one write per header")
+            }
         }
-        entries.append(Entry(name: name, start: bytes.count, count: value.count))
-        bytes.append(contentsOf: value)
+        self.bytes = bytes
     }
 
-    func forEach(_ body: (_ name: String, _ value: ArraySlice<UInt8>?) throws -> Void) rethrows {
-        for entry in entries {
-            try body(entry.name, entry.count < 0 ? nil : bytes[entry.start..<entry.start + entry.count])
+    /// The headers of a list, packed.
+    public init(_ headers: [KafkaHeader]) {
+        let byteCount = headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+        self.init(count: headers.count, byteCount: byteCount) { index, write in
+            var name = headers[index].name
+            name.withUTF8 { name in
+                if let value = headers[index].value {
+                    value.withUnsafeBytes { write(UnsafeRawBufferPointer(name), $0) }
+                } else {
+                    write(UnsafeRawBufferPointer(name), nil)
+                }
+            }
         }
+    }
+
+    /// How many headers there are.
+    public var count: Int { entries.count }
+
+    /// Calls `body` with the bounds in ``bytes`` of each header's name (UTF-8, as the producer wrote it) and value
+    /// (`nil` for a null value), in wire order.
+    public func forEach(_ body: (_ name: Range<Int>, _ value: Range<Int>?) throws -> Void) rethrows {
+        for index in entries.indices {
+            let entry = entries[index]
+            try body(
+                entry.nameStart..<entry.nameStart + entry.nameCount,
+                entry.valueCount < 0 ? nil : entry.valueStart..<entry.valueStart + entry.valueCount)
+        }
+    }
+
+    /// The headers as a list.
+    var list: [KafkaHeader] {
+        var headers: [KafkaHeader] = []
+        headers.reserveCapacity(count)
+        forEach { name, value in
+            headers.append(KafkaHeader(name: String(decoding: bytes[name], as: UTF8.self), value: value.map { Array(bytes[$0]) }))
+        }
+        return headers
     }
 }
 

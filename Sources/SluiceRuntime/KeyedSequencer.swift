@@ -16,10 +16,10 @@
 /// single key would funnel all unkeyed traffic through one lane.
 ///
 /// Memory: a key is held only while one of its items runs; its entry is removed when it completes with nothing
-/// queued behind it. Every call is O(1) amortized (one hash of the key; two when an item queues behind its key).
+/// queued behind it. Every call is O(1) amortized (one hash of the key).
 public struct KeyedSequencer<Item> {
     /// Keys with an item running; each lane holds the items waiting behind it.
-    private var lanes: [Key: FIFO<Item>] = [:]
+    private var lanes = KeyTable<FIFO<Item>>()
 
     /// Items waiting behind a running item of the same key.
     public private(set) var queuedCount = 0
@@ -35,11 +35,9 @@ public struct KeyedSequencer<Item> {
     /// - Returns: `item` if it may start now (no item of its key is running), or `nil` if it was queued; it
     ///   will be returned by ``complete(key:)`` when its turn comes.
     public mutating func submit(key: [UInt8]?, item: consuming Item) -> Item? {
-        guard let key = key.map({ Key(bytes: $0) }) else { return item }
-        // One hash for the common case, a key with nothing running; a running key's lane is put back with the item.
-        guard var waiting = lanes.updateValue(FIFO(), forKey: key) else { return item }
-        waiting.append(item)
-        lanes[key] = waiting
+        guard let key else { return item }
+        var item: Item? = item
+        if lanes.insert(key, FIFO(), orUpdate: { $0.append(item.take()!) }) { return item }
         queuedCount += 1
         return nil
     }
@@ -49,24 +47,24 @@ public struct KeyedSequencer<Item> {
     /// - Returns: the next queued item of `key`, which is now running, or `nil` if none waits (the key is then
     ///   forgotten), the key is `nil`, or no item of the key was running.
     public mutating func complete(key: [UInt8]?) -> Item? {
-        guard let key, let index = lanes.index(forKey: Key(bytes: key)) else { return nil }
-        // Mostly nothing waits behind the finished input: looking costs less than a mutating access.
-        guard !lanes.values[index].isEmpty else {
-            lanes.remove(at: index)
-            return nil
+        guard let key else { return nil }
+        let next = lanes.update(key) { waiting in
+            let next = waiting.popFirst()
+            return (next, next == nil)
         }
+        guard let next, let next else { return nil }
         queuedCount -= 1
-        return lanes.values[index].popFirst()
+        return next
     }
 
     /// Whether an item with `key` is running.
     public func isRunning(key: [UInt8]) -> Bool {
-        lanes[Key(bytes: key)] != nil
+        lanes[key] != nil
     }
 
     /// Calls `body` with each queued (not running) item.
     public func forEachQueued(_ body: (Item) throws -> Void) rethrows {
-        for lane in lanes.values { try lane.forEach(body) }
+        try lanes.forEachValue { try $0.forEach(body) }
     }
 
     /// Removes the queued (not running) items for which `shouldRemove` is true, keeping the order of the rest,
@@ -75,8 +73,8 @@ public struct KeyedSequencer<Item> {
     /// - Returns: the removed items, so the host can release what they hold.
     public mutating func removeQueued(where shouldRemove: (Item) throws -> Bool) rethrows -> [Item] {
         var removed: [Item] = []
-        for index in lanes.indices where !lanes.values[index].isEmpty {
-            try lanes.values[index].remove(where: shouldRemove, into: &removed)
+        try lanes.updateEachValue { waiting in
+            if !waiting.isEmpty { try waiting.remove(where: shouldRemove, into: &removed) }
         }
         queuedCount -= removed.count
         return removed
@@ -84,28 +82,3 @@ public struct KeyedSequencer<Item> {
 }
 
 extension KeyedSequencer: Sendable where Item: Sendable {}
-
-extension KeyedSequencer {
-    /// A record key hashed as one block of bytes (`[UInt8]`'s own hashing feeds the hasher a byte at a time), once:
-    /// the dictionary hashes its keys again when it grows and when removing a key moves its neighbours, and every
-    /// input removes its key when it completes.
-    private struct Key: Hashable, Sendable {
-        let bytes: [UInt8]
-        let hash: Int
-
-        init(bytes: [UInt8]) {
-            self.bytes = bytes
-            var hasher = Hasher()
-            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-            hash = hasher.finalize()
-        }
-
-        static func == (lhs: Key, rhs: Key) -> Bool {
-            lhs.hash == rhs.hash && lhs.bytes == rhs.bytes
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(hash)
-        }
-    }
-}

@@ -2,8 +2,8 @@ import Testing
 
 @testable import SluiceKafka
 
-/// A consumed message keeps its header values in one buffer (``PackedHeaders``); it must read back exactly as the
-/// header list a message built from ``KafkaHeader``s gives.
+/// A consumed message keeps its headers in one buffer (``PackedHeaders``); it must read back exactly as the header
+/// list a message built from ``KafkaHeader``s gives.
 @Suite struct KafkaMessageTests {
     private let headers = [
         KafkaHeader(name: "a", string: "1"), KafkaHeader(name: "empty", value: []), KafkaHeader(name: "null", value: nil),
@@ -11,16 +11,9 @@ import Testing
     ]
 
     private func packed() -> KafkaMessage {
-        var packed = PackedHeaders(capacity: headers.count, valueBytes: 16)
-        for header in headers {
-            if let value = header.value {
-                value.withUnsafeBytes { packed.append(name: header.name, value: $0) }
-            } else {
-                packed.append(name: header.name, value: nil)
-            }
-        }
-        return KafkaMessage(
-            topic: "t", partition: 0, offset: 0, key: nil, value: [], packedHeaders: packed, timestampMilliseconds: nil)
+        KafkaMessage(
+            topic: "t", partition: 0, offset: 0, key: nil, value: [], packedHeaders: PackedHeaders(headers),
+            timestampMilliseconds: nil)
     }
 
     @Test func packedHeadersReadBackInOrderWithNullAndEmptyValuesApart() {
@@ -30,6 +23,18 @@ import Testing
         message.forEachHeader { seen.append(KafkaHeader(name: $0, value: $1.map(Array.init))) }
         #expect(seen == headers)
         #expect(message.header("a")?.stringValue == "1")
+        let packed = message.packedHeaders
+        var bounds: [(name: String, value: [UInt8]?)] = []
+        packed.forEach { bounds.append((String(decoding: packed.bytes[$0], as: UTF8.self), $1.map { Array(packed.bytes[$0]) })) }
+        #expect(bounds.map(\.name) == headers.map(\.name))
+        #expect(bounds.map(\.value) == headers.map(\.value))
+    }
+
+    @Test func aListedMessagePacksItsHeadersOnRequest() {
+        let message = KafkaMessage(
+            topic: "t", partition: 0, offset: 0, key: nil, value: [], headers: headers, timestampMilliseconds: nil)
+        #expect(message.packedHeaders.count == headers.count)
+        #expect(message.packedHeaders.list == headers)
     }
 
     @Test func settingHeadersReplacesThePackedOnes() {

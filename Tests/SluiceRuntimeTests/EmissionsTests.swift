@@ -24,4 +24,9 @@ struct EmissionsTests {
         #expect(emissions(["out"]).underestimatedCount == 1)
         #expect(emissions(["out", "retry", "out"]).underestimatedCount == 3)
     }
+
+    @Test(arguments: [[], ["out"], ["out", "retry"], ["a", "b", "a", "c"]])
+    func mappingKeepsTheOrder(ports: [String]) {
+        #expect(Array(emissions(ports).map(\.port.count)) == ports.map(\.count))
+    }
 }

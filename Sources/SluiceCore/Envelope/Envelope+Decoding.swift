@@ -1,3 +1,5 @@
+import Foundation
+
 extension Envelope {
     /// How strictly ``decode(key:value:headers:mode:receivedAt:)`` treats missing headers.
     public enum DecodingMode: Sendable, Hashable {
@@ -26,84 +28,53 @@ extension Envelope {
     }
 
     /// Decodes and checks a consumed record whose envelope headers were collected in one pass over its headers.
-    /// The envelope's text headers stay views of the collected bytes: no strings are built.
+    /// The envelope's text headers stay in the collected buffer: no strings are built.
     ///
     /// - Throws: ``EnvelopeError`` as ``decode(key:value:headers:mode:receivedAt:)`` does.
     public static func decode(
         key: [UInt8]?, value: [UInt8], headers: RawHeaders, mode: DecodingMode = .strict, receivedAt: Int64? = nil
     ) throws(EnvelopeError) -> Envelope {
         let lenient = mode == .lenient
-        func required(_ bytes: ArraySlice<UInt8>?, _ name: String) throws(EnvelopeError) -> ArraySlice<UInt8>? {
-            if let bytes { return bytes }
+        func required(_ bounds: Range<Int>?, _ name: String) throws(EnvelopeError) -> Range<Int>? {
+            if let bounds { return bounds }
             if lenient { return nil }
             throw EnvelopeError(code: .missingHeader, header: name, message: "missing header '\(name)'")
         }
 
-        let messageID = try required(headers.messageID, Header.messageID).map { bytes throws(EnvelopeError) in
-            try text(bytes, header: Header.messageID)
+        let bytes = headers.bytes
+        let found = try bytes.withUnsafeBufferPointer { buffer throws(EnvelopeError) in
+            try CheckedHeaders(headers, in: buffer, required: required)
         }
-        let correlationHeader = try required(headers.correlationID, Header.correlationID).map {
-            bytes throws(EnvelopeError) in try text(bytes, header: Header.correlationID)
-        }
-        let traceparent = try headers.traceparent.map { bytes throws(EnvelopeError) in
-            guard isTraceparent(String(decoding: try text(bytes, header: Header.traceparent), as: UTF8.self)) else {
-                throw malformed(Header.traceparent, bytes, expected: "W3C trace context 00-<32 hex>-<16 hex>-<2 hex>")
-            }
-            return bytes
-        }
-        let iteration = try required(headers.iteration, Header.iteration).map { bytes throws(EnvelopeError) in
-            guard let number = decimal(bytes, maxDigits: 9) else {
-                throw malformed(Header.iteration, bytes, expected: "a non-negative decimal integer")
-            }
-            return number
-        }
-        let producedAt = try required(headers.producedAt, Header.producedAt).map { bytes throws(EnvelopeError) in
-            guard let number = decimal(bytes, maxDigits: 18) else {
-                throw malformed(Header.producedAt, bytes, expected: "milliseconds since the epoch, in decimal")
-            }
-            return number
-        }
-        let origin = try required(headers.origin, Header.origin).map { bytes throws(EnvelopeError) in
-            let value = try text(bytes, header: Header.origin)
-            guard let at = value.firstIndex(of: UInt8(ascii: "@")), at != value.startIndex,
-                value.index(after: at) != value.endIndex
-            else {
-                throw malformed(Header.origin, bytes, expected: "node@instance")
-            }
-            return value
-        }
-        let specVersion = try required(headers.specVersion, Header.specVersion).map { bytes throws(EnvelopeError) in
-            guard let number = decimal(bytes, maxDigits: 9), number > 0 else {
-                throw malformed(Header.specVersion, bytes, expected: "a positive decimal integer")
-            }
-            return number
-        }
+        var text = TextHeaders(
+            bytes: bytes, messageID: found.messageID ?? 0..<0, correlationID: found.correlationID ?? 0..<0,
+            traceparent: found.traceparent, origin: found.origin)
 
-        let keyBytes = key.flatMap { $0.isEmpty ? nil : $0[...] }
-        // A key equal to the (checked) correlation header is UTF-8 too.
-        if let keyBytes, keyBytes != correlationHeader, !isUTF8(keyBytes) {
-            throw EnvelopeError(code: .keyMismatch, message: "record key is not valid UTF-8 (it must be the correlation id)")
-        }
-        let correlationID: ArraySlice<UInt8>
-        switch (keyBytes, correlationHeader) {
-        case (let keyBytes?, let header?):
-            guard keyBytes == header else {
+        let key = key.flatMap { $0.isEmpty ? nil : $0 }
+        switch (key, found.correlationID) {
+        case (let key?, let header?):
+            guard equal(key, bytes, header) else {
+                guard isUTF8(key[...]) else {
+                    throw EnvelopeError(
+                        code: .keyMismatch, message: "record key is not valid UTF-8 (it must be the correlation id)")
+                }
                 throw EnvelopeError(
                     code: .keyMismatch, header: Header.correlationID,
-                    message: "record key '\(String(decoding: keyBytes, as: UTF8.self))' differs from header "
-                        + "'\(Header.correlationID)' ('\(String(decoding: header, as: UTF8.self))')")
+                    message: "record key '\(String(decoding: key, as: UTF8.self))' differs from header "
+                        + "'\(Header.correlationID)' ('\(String(decoding: bytes[header], as: UTF8.self))')")
             }
-            correlationID = header
-        case (nil, let header?):
+        case (nil, _?):
             guard lenient else {
                 throw EnvelopeError(code: .missingKey, message: "record has no key (the key must be the correlation id)")
             }
-            correlationID = header
-        case (let keyBytes?, nil):
-            correlationID = keyBytes
+        case (let key?, nil):
+            guard isUTF8(key[...]) else {
+                throw EnvelopeError(code: .keyMismatch, message: "record key is not valid UTF-8 (it must be the correlation id)")
+            }
+            text.correlationID = text.store(key)
         case (nil, nil):
-            correlationID = makeMessageIDBytes()[...]
+            text.correlationID = text.store(makeMessageIDBytes())
         }
+        if found.messageID == nil { text.messageID = text.store(makeMessageIDBytes()) }
 
         if value.isEmpty {
             throw EnvelopeError(code: .invalidPayload, byteOffset: 0, message: "payload is empty (expected a JSON value)")
@@ -114,9 +85,71 @@ extension Envelope {
             throw EnvelopeError(code: .invalidPayload, byteOffset: error.offset, message: "payload is not valid JSON: \(error)")
         }
         return Envelope(
-            payload: value, messageID: messageID ?? makeMessageIDBytes()[...], correlationID: correlationID,
-            traceparent: traceparent, iteration: iteration.map(Int.init) ?? 0,
-            producedAt: producedAt ?? receivedAt ?? now(), origin: origin, specVersion: specVersion.map(Int.init))
+            payload: value, text: text, iteration: found.iteration.map(Int.init) ?? 0,
+            producedAt: found.producedAt ?? receivedAt ?? now(), specVersion: found.specVersion.map(Int.init))
+    }
+
+    /// Whether `key` holds the same bytes as `bounds` of `bytes`.
+    private static func equal(_ key: [UInt8], _ bytes: [UInt8], _ bounds: Range<Int>) -> Bool {
+        key.count == bounds.count
+            && key.withUnsafeBytes { key in
+                bytes.withUnsafeBytes { memcmp(key.baseAddress!, $0.baseAddress! + bounds.lowerBound, key.count) == 0 }
+            }
+    }
+
+    /// The envelope's headers, each checked, read from one buffer.
+    private struct CheckedHeaders {
+        var messageID, correlationID, traceparent, origin: Range<Int>?
+        var iteration, producedAt, specVersion: Int64?
+
+        init(
+            _ headers: RawHeaders, in buffer: UnsafeBufferPointer<UInt8>,
+            required: (Range<Int>?, String) throws(EnvelopeError) -> Range<Int>?
+        ) throws(EnvelopeError) {
+            func text(_ bounds: Range<Int>?, _ header: String) throws(EnvelopeError) -> Range<Int>? {
+                guard let bounds = try required(bounds, header) else { return nil }
+                let value = UnsafeBufferPointer(rebasing: buffer[bounds])
+                guard isUTF8(value) else { throw malformed(header, value, expected: "UTF-8 text") }
+                guard !value.isEmpty else { throw malformed(header, value, expected: "a non-empty value") }
+                return bounds
+            }
+            func number(_ bounds: Range<Int>?, _ header: String, maxDigits: Int, minimum: Int64 = 0, expected: String)
+                throws(EnvelopeError) -> Int64?
+            {
+                guard let bounds = try required(bounds, header) else { return nil }
+                let value = UnsafeBufferPointer(rebasing: buffer[bounds])
+                guard let number = decimal(value, maxDigits: maxDigits), number >= minimum else {
+                    throw malformed(header, value, expected: expected)
+                }
+                return number
+            }
+
+            messageID = try text(headers.messageID, Header.messageID)
+            correlationID = try text(headers.correlationID, Header.correlationID)
+            if let bounds = headers.traceparent {
+                let value = UnsafeBufferPointer(rebasing: buffer[bounds])
+                guard isUTF8(value), isTraceparent(String(decoding: value, as: UTF8.self)) else {
+                    throw malformed(
+                        Header.traceparent, value, expected: "W3C trace context 00-<32 hex>-<16 hex>-<2 hex>")
+                }
+                traceparent = bounds
+            }
+            iteration = try number(
+                headers.iteration, Header.iteration, maxDigits: 9, expected: "a non-negative decimal integer")
+            producedAt = try number(
+                headers.producedAt, Header.producedAt, maxDigits: 18, expected: "milliseconds since the epoch, in decimal")
+            origin = try text(headers.origin, Header.origin)
+            if let origin {
+                let value = UnsafeBufferPointer(rebasing: buffer[origin])
+                guard let at = value.firstIndex(of: UInt8(ascii: "@")), at != value.startIndex,
+                    value.index(after: at) != value.endIndex
+                else {
+                    throw malformed(Header.origin, value, expected: "node@instance")
+                }
+            }
+            specVersion = try number(
+                headers.specVersion, Header.specVersion, maxDigits: 9, minimum: 1, expected: "a positive decimal integer")
+        }
     }
 
     /// Decodes a record produced by ``encode()`` or consumed from a topic.
@@ -124,43 +157,69 @@ extension Envelope {
         try decode(key: record.key, value: record.value, headers: record.headers, mode: mode)
     }
 
-    /// The values of the envelope's headers on one record, collected in a single pass over its headers; other
-    /// headers are ignored, and of a repeated name the last value counts.
+    /// The values of the envelope's headers on one record, collected in a single pass over its headers: where each
+    /// is in one buffer. Other headers are ignored, and of a repeated name the last value counts.
     public struct RawHeaders: Sendable {
-        fileprivate var messageID, correlationID, traceparent, iteration, producedAt, origin, specVersion:
-            ArraySlice<UInt8>?
+        fileprivate var bytes: [UInt8]
+        fileprivate var messageID, correlationID, traceparent, iteration, producedAt, origin, specVersion: Range<Int>?
 
-        public init() {}
+        /// Collects values given one by one (``collect(name:value:)``), copying them.
+        public init() { bytes = [] }
 
-        /// Notes header `name` if it is one of the envelope's (a null value counts as empty).
-        public mutating func collect(name: String, value: ArraySlice<UInt8>?) {
-            // The envelope's header names all differ in length: one string comparison per header, not up to seven.
-            let value = value ?? []
-            switch name.utf8.count {
-            case Header.messageID.utf8.count where name == Header.messageID: messageID = value
-            case Header.correlationID.utf8.count where name == Header.correlationID: correlationID = value
-            case Header.traceparent.utf8.count where name == Header.traceparent: traceparent = value
-            case Header.iteration.utf8.count where name == Header.iteration: iteration = value
-            case Header.producedAt.utf8.count where name == Header.producedAt: producedAt = value
-            case Header.origin.utf8.count where name == Header.origin: origin = value
-            case Header.specVersion.utf8.count where name == Header.specVersion: specVersion = value
-            default: break
+        /// Collects headers that all lie in `buffer` (a consumed record's names and values, one after another),
+        /// given by their bounds (``collect(name:value:)-(Range<Int>,_)``): nothing is copied.
+        public init(buffer: [UInt8]) { bytes = buffer }
+
+        /// Notes the header whose name and value (`nil` when null, which counts as empty) are these bounds of the
+        /// buffer given to ``init(buffer:)``, if it is one of the envelope's.
+        public mutating func collect(name: Range<Int>, value: Range<Int>?) {
+            let value = value ?? name.upperBound..<name.upperBound
+            // The envelope's header names all differ in length: one comparison per header, not up to seven.
+            bytes.withUnsafeBufferPointer { buffer in
+                let name = UnsafeBufferPointer(rebasing: buffer[name])
+                switch name.count {
+                case Header.messageID.utf8.count where Self.matches(name, Header.messageID): messageID = value
+                case Header.correlationID.utf8.count where Self.matches(name, Header.correlationID): correlationID = value
+                case Header.traceparent.utf8.count where Self.matches(name, Header.traceparent): traceparent = value
+                case Header.iteration.utf8.count where Self.matches(name, Header.iteration): iteration = value
+                case Header.producedAt.utf8.count where Self.matches(name, Header.producedAt): producedAt = value
+                case Header.origin.utf8.count where Self.matches(name, Header.origin): origin = value
+                case Header.specVersion.utf8.count where Self.matches(name, Header.specVersion): specVersion = value
+                default: break
+                }
             }
+        }
+
+        /// Notes header `name` if it is one of the envelope's (a null value counts as empty), copying its value.
+        public mutating func collect(name: String, value: ArraySlice<UInt8>?) {
+            var name = name
+            let nameBounds = name.withUTF8 { store(UnsafeRawBufferPointer($0)) }
+            let valueBounds = (value ?? []).withUnsafeBytes { store($0) }
+            collect(name: nameBounds, value: valueBounds)
+        }
+
+        private mutating func store(_ bytes: UnsafeRawBufferPointer) -> Range<Int> {
+            let start = self.bytes.count
+            self.bytes.append(contentsOf: bytes)
+            return start..<self.bytes.count
+        }
+
+        /// Whether `name` spells `header` (a literal, so its UTF-8 is contiguous).
+        private static func matches(_ name: UnsafeBufferPointer<UInt8>, _ header: String) -> Bool {
+            header.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }
+                ?? header.utf8.elementsEqual(name)
         }
     }
 
     // MARK: Header values
 
-    /// `bytes`, once checked to be non-empty UTF-8 text.
-    private static func text(_ bytes: ArraySlice<UInt8>, header: String) throws(EnvelopeError) -> ArraySlice<UInt8> {
-        guard isUTF8(bytes) else { throw malformed(header, bytes, expected: "UTF-8 text") }
-        guard !bytes.isEmpty else { throw malformed(header, bytes, expected: "a non-empty value") }
-        return bytes
+    /// Whether `bytes` is valid UTF-8; ASCII (the usual header) is checked without building a string.
+    private static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        isASCII(UnsafeRawBufferPointer(bytes)) || String(validating: bytes, as: UTF8.self) != nil
     }
 
-    /// Whether `bytes` is valid UTF-8; ASCII (the usual header) is checked without building a string.
     private static func isUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.withUnsafeBytes(isASCII) || String(validating: bytes, as: UTF8.self) != nil
+        bytes.withUnsafeBufferPointer { isUTF8($0) }
     }
 
     /// Whether every byte is below 0x80, checked eight bytes at a time.
@@ -179,7 +238,7 @@ extension Envelope {
     }
 
     /// A plain decimal number (digits only, no sign), or `nil`.
-    private static func decimal(_ bytes: ArraySlice<UInt8>, maxDigits: Int) -> Int64? {
+    private static func decimal(_ bytes: UnsafeBufferPointer<UInt8>, maxDigits: Int) -> Int64? {
         guard !bytes.isEmpty, bytes.count <= maxDigits else { return nil }
         var number: Int64 = 0
         for byte in bytes {
@@ -204,7 +263,9 @@ extension Envelope {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 
-    private static func malformed(_ header: String, _ bytes: ArraySlice<UInt8>, expected: String) -> EnvelopeError {
+    private static func malformed(
+        _ header: String, _ bytes: UnsafeBufferPointer<UInt8>, expected: String
+    ) -> EnvelopeError {
         let shown: String
         if let text = String(validating: bytes.prefix(64), as: UTF8.self) {
             shown = "'\(text)\(bytes.count > 64 ? "…" : "")'"

@@ -25,17 +25,17 @@ public struct Envelope: Sendable, Hashable {
     /// Unique per message; a retry keeps it, so consumers can deduplicate.
     public var messageID: String {
         get { Self.text(messageIDBytes) }
-        set { messageIDBytes = Array(newValue.utf8)[...] }
+        set { text.messageID = text.store(newValue.utf8) }
     }
     /// Ties together every message of one piece of work; also the Kafka key, so it picks the partition.
     public var correlationID: String {
         get { Self.text(correlationIDBytes) }
-        set { correlationIDBytes = Array(newValue.utf8)[...] }
+        set { text.correlationID = text.store(newValue.utf8) }
     }
     /// W3C trace context (`00-<trace-id>-<parent-id>-<flags>`), when tracing is on.
     public var traceparent: String? {
         get { traceparentBytes.map(Self.text) }
-        set { traceparentBytes = newValue.map { Array($0.utf8)[...] } }
+        set { text.traceparent = newValue.map { text.store($0.utf8) } }
     }
     /// How many times this message has gone round a loop (0 outside loops).
     public var iteration: Int
@@ -44,24 +44,41 @@ public struct Envelope: Sendable, Hashable {
     /// The producing node and worker, `node@instance`; `nil` for a message published by a user.
     public var origin: String? {
         get { originBytes.map(Self.text) }
-        set { originBytes = newValue.map { Array($0.utf8)[...] } }
+        set { text.origin = newValue.map { text.store($0.utf8) } }
     }
     /// The version of the graph spec the producer ran; `nil` for a message published by a user.
     public var specVersion: Int?
     /// The JSON payload, as raw bytes.
     public var payload: [UInt8]
 
-    // The text headers are kept as UTF-8 bytes: views of the consumed record's header storage, so decoding an
-    // envelope builds no strings (the properties above do, when read).
+    /// The text headers as UTF-8, in one buffer: a decoded envelope shares the consumed record's header buffer,
+    /// so decoding builds no strings and copying an envelope retains two buffers (this and the payload).
+    private var text: TextHeaders
 
     /// ``messageID`` as UTF-8.
-    public private(set) var messageIDBytes: ArraySlice<UInt8>
+    public var messageIDBytes: ArraySlice<UInt8> { text.bytes[text.messageID] }
     /// ``correlationID`` as UTF-8: the record key.
-    public private(set) var correlationIDBytes: ArraySlice<UInt8>
+    public var correlationIDBytes: ArraySlice<UInt8> { text.bytes[text.correlationID] }
     /// ``traceparent`` as UTF-8.
-    public private(set) var traceparentBytes: ArraySlice<UInt8>?
+    public var traceparentBytes: ArraySlice<UInt8>? { text.traceparent.map { text.bytes[$0] } }
     /// ``origin`` as UTF-8.
-    public private(set) var originBytes: ArraySlice<UInt8>?
+    public var originBytes: ArraySlice<UInt8>? { text.origin.map { text.bytes[$0] } }
+
+    /// The text headers' UTF-8: where each is in one buffer.
+    struct TextHeaders: Sendable {
+        var bytes: [UInt8]
+        var messageID: Range<Int>
+        var correlationID: Range<Int>
+        var traceparent: Range<Int>?
+        var origin: Range<Int>?
+
+        /// Appends `value` to the buffer (copying the buffer first if it is shared) and returns where it is.
+        mutating func store(_ value: some Collection<UInt8>) -> Range<Int> {
+            let start = bytes.count
+            bytes.append(contentsOf: value)
+            return start..<bytes.count
+        }
+    }
 
     /// An envelope around a payload that is already JSON (labelled `rawPayload` because `[UInt8]` is
     /// itself `Encodable`: ``init(payload:correlationID:messageID:iteration:producedAt:origin:specVersion:traceparent:)``
@@ -71,24 +88,20 @@ public struct Envelope: Sendable, Hashable {
         rawPayload payload: [UInt8], correlationID: String, messageID: String = Envelope.makeMessageID(), iteration: Int = 0,
         producedAt: Int64 = Envelope.now(), origin: String? = nil, specVersion: Int? = nil, traceparent: String? = nil
     ) {
+        var text = TextHeaders(bytes: [], messageID: 0..<0, correlationID: 0..<0)
+        text.messageID = text.store(messageID.utf8)
+        text.correlationID = text.store(correlationID.utf8)
+        text.traceparent = traceparent.map { text.store($0.utf8) }
+        text.origin = origin.map { text.store($0.utf8) }
         self.init(
-            payload: payload, messageID: Array(messageID.utf8)[...], correlationID: Array(correlationID.utf8)[...],
-            traceparent: traceparent.map { Array($0.utf8)[...] }, iteration: iteration, producedAt: producedAt,
-            origin: origin.map { Array($0.utf8)[...] }, specVersion: specVersion)
+            payload: payload, text: text, iteration: iteration, producedAt: producedAt, specVersion: specVersion)
     }
 
-    /// An envelope from header values as UTF-8 bytes (checked by the caller).
-    init(
-        payload: [UInt8], messageID: ArraySlice<UInt8>, correlationID: ArraySlice<UInt8>,
-        traceparent: ArraySlice<UInt8>?, iteration: Int, producedAt: Int64, origin: ArraySlice<UInt8>?,
-        specVersion: Int?
-    ) {
-        self.messageIDBytes = messageID
-        self.correlationIDBytes = correlationID
-        self.traceparentBytes = traceparent
+    /// An envelope from header values as UTF-8 (checked by the caller).
+    init(payload: [UInt8], text: TextHeaders, iteration: Int, producedAt: Int64, specVersion: Int?) {
+        self.text = text
         self.iteration = iteration
         self.producedAt = producedAt
-        self.originBytes = origin
         self.specVersion = specVersion
         self.payload = payload
     }
@@ -197,6 +210,27 @@ public struct Envelope: Sendable, Hashable {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+    }
+}
+
+extension Envelope {
+    /// Envelopes are equal when their headers' values and their payloads are, wherever their bytes are kept.
+    public static func == (lhs: Envelope, rhs: Envelope) -> Bool {
+        lhs.messageIDBytes == rhs.messageIDBytes && lhs.correlationIDBytes == rhs.correlationIDBytes
+            && lhs.traceparentBytes == rhs.traceparentBytes && lhs.iteration == rhs.iteration
+            && lhs.producedAt == rhs.producedAt && lhs.originBytes == rhs.originBytes
+            && lhs.specVersion == rhs.specVersion && lhs.payload == rhs.payload
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(messageIDBytes)
+        hasher.combine(correlationIDBytes)
+        hasher.combine(traceparentBytes)
+        hasher.combine(iteration)
+        hasher.combine(producedAt)
+        hasher.combine(originBytes)
+        hasher.combine(specVersion)
+        hasher.combine(payload)
     }
 }
 

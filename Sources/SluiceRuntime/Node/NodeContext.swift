@@ -41,33 +41,8 @@ public final class NodeContext: Sendable {
         var payload: [UInt8]
     }
 
-    /// The outputs of one attempt, in emission order. The first is held inline: most inputs emit one output, and
-    /// an array would cost an allocation per input.
-    struct Emissions: Sequence, Sendable {
-        private var first: Emission?
-        private var rest: [Emission] = []
-
-        var underestimatedCount: Int { first == nil ? 0 : 1 + rest.count }
-
-        mutating func append(_ emission: Emission) {
-            if first == nil { first = emission } else { rest.append(emission) }
-        }
-
-        func makeIterator() -> Iterator { Iterator(first: first, rest: rest.makeIterator()) }
-
-        struct Iterator: IteratorProtocol {
-            fileprivate var first: Emission?
-            fileprivate var rest: IndexingIterator<[Emission]>
-
-            mutating func next() -> Emission? {
-                if let emission = first {
-                    first = nil
-                    return emission
-                }
-                return rest.next()
-            }
-        }
-    }
+    /// The outputs of one attempt, in emission order.
+    typealias Emissions = InlineList<Emission>
 
     init(host template: Template, input: NodeInput, attempt: Int) {
         self.template = template

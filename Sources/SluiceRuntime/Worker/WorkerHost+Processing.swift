@@ -34,13 +34,14 @@ extension WorkerHost {
     ///
     /// - Returns: the records to produce for it (its outputs, or the dead-letter record), or `nil` if its
     ///   processing was cancelled: its offset then stays unfinished, so the next owner processes it again.
-    nonisolated(nonsending) private func handle(_ item: WorkItem, lane: inout LaneCache) async -> [KafkaRecord]? {
+    nonisolated(nonsending) private func handle(_ item: WorkItem, lane: inout LaneCache) async -> InlineList<KafkaRecord>? {
         let message = item.message
         let rules = lane.rules(of: message.topic, in: inputTopics)
         var envelope: Envelope
         do {
-            var headers = Envelope.RawHeaders()
-            message.forEachHeader { headers.collect(name: $0, value: $1) }
+            let packed = message.packedHeaders
+            var headers = Envelope.RawHeaders(buffer: packed.bytes)
+            packed.forEach { headers.collect(name: $0, value: $1) }
             envelope = try Envelope.decode(
                 key: message.key, value: message.value, headers: headers, mode: rules.decoding,
                 receivedAt: message.timestampMilliseconds)
@@ -99,18 +100,18 @@ extension WorkerHost {
     ///
     /// - Returns: what the lane runs next (see ``HostState/next(after:)``).
     nonisolated(nonsending) private func complete(
-        _ item: WorkItem, outputs records: [KafkaRecord]?, producer: KafkaProducer
+        _ item: WorkItem, outputs records: InlineList<KafkaRecord>?, producer: KafkaProducer
     ) async -> WorkItem? {
         if exactlyOnce, let records {
             let (counted, held, next) = updateState { state in
-                (state.hold(item, outputs: records), state.heldCount, state.next(after: item))
+                (state.hold(item, outputs: Array(records)), state.heldCount, state.next(after: item))
             }
             if !counted { pending.release() }
             if held >= transactionTrigger { requestTransaction() }
             return next
         }
         var produced = records?.count
-        for record in records ?? [] {
+        for record in records ?? InlineList() {
             do {
                 if try !producer.produceIfRoom(record, tag: item.tag) {
                     try await producer.produce(record, tag: item.tag)
@@ -199,10 +200,10 @@ extension WorkerHost {
     /// Logs why `message` goes to the dead-letter topic and returns the record that takes it there.
     private func deadLetter(
         _ message: KafkaMessage, error: String, attempts: Int, logger: Logger, _ what: String
-    ) -> [KafkaRecord] {
+    ) -> InlineList<KafkaRecord> {
         logger.warning("\(what), sent to the dead-letter topic: \(error)")
         metrics.deadLettered.increment()
-        return [deadLetterRecord(message, error: error, attempts: attempts)]
+        return InlineList(deadLetterRecord(message, error: error, attempts: attempts))
     }
 
     /// The original record bound for the dead-letter topic, with why it failed and where it came from.
