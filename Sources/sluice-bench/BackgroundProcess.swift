@@ -27,7 +27,7 @@ final class BackgroundProcess: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = output
         do {
-            try process.run()
+            try withSignalsUnblocked { try process.run() }
         } catch {
             throw BenchError("cannot start \(name) (\(executable)): \(error)")
         }

@@ -40,7 +40,7 @@ struct ExternalCommand {
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do {
-                try process.run()
+                try withSignalsUnblocked { try process.run() }
                 pid.set(process.processIdentifier)
             } catch {
                 continuation.resume(throwing: BenchError("cannot start \(executable): \(error)"))
