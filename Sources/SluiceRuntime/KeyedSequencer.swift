@@ -48,11 +48,12 @@ public struct KeyedSequencer<Item> {
     ///   forgotten), the key is `nil`, or no item of the key was running.
     public mutating func complete(key: [UInt8]?) -> Item? {
         guard let key else { return nil }
-        let next = lanes.update(key) { waiting in
+        // `nil` when the key is not running; `.some(nil)` when nothing waits behind it, and the key is forgotten.
+        let found = lanes.update(key) { waiting in
             let next = waiting.popFirst()
             return (next, next == nil)
         }
-        guard let next, let next else { return nil }
+        guard case let next?? = found else { return nil }
         queuedCount -= 1
         return next
     }
