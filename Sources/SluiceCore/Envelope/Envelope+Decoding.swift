@@ -173,29 +173,46 @@ extension Envelope {
         /// Notes the header whose name and value (`nil` when null, which counts as empty) are these bounds of the
         /// buffer given to ``init(buffer:)``, if it is one of the envelope's.
         public mutating func collect(name: Range<Int>, value: Range<Int>?) {
-            let value = value ?? name.upperBound..<name.upperBound
-            // The envelope's header names all differ in length: one comparison per header, not up to seven.
-            bytes.withUnsafeBufferPointer { buffer in
-                let name = UnsafeBufferPointer(rebasing: buffer[name])
-                switch name.count {
-                case Header.messageID.utf8.count where Self.matches(name, Header.messageID): messageID = value
-                case Header.correlationID.utf8.count where Self.matches(name, Header.correlationID): correlationID = value
-                case Header.traceparent.utf8.count where Self.matches(name, Header.traceparent): traceparent = value
-                case Header.iteration.utf8.count where Self.matches(name, Header.iteration): iteration = value
-                case Header.producedAt.utf8.count where Self.matches(name, Header.producedAt): producedAt = value
-                case Header.origin.utf8.count where Self.matches(name, Header.origin): origin = value
-                case Header.specVersion.utf8.count where Self.matches(name, Header.specVersion): specVersion = value
-                default: break
-                }
-            }
+            guard let field = bytes.withUnsafeBufferPointer({ Self.field(named: UnsafeBufferPointer(rebasing: $0[name])) })
+            else { return }
+            set(field, to: value ?? name.upperBound..<name.upperBound)
         }
 
         /// Notes header `name` if it is one of the envelope's (a null value counts as empty), copying its value.
         public mutating func collect(name: String, value: ArraySlice<UInt8>?) {
             var name = name
-            let nameBounds = name.withUTF8 { store(UnsafeRawBufferPointer($0)) }
-            let valueBounds = (value ?? []).withUnsafeBytes { store($0) }
-            collect(name: nameBounds, value: valueBounds)
+            guard let field = name.withUTF8(Self.field(named:)) else { return }
+            set(field, to: (value ?? []).withUnsafeBytes { store($0) })
+        }
+
+        /// The envelope's headers, as ``field(named:)`` recognises them.
+        private enum Field { case messageID, correlationID, traceparent, iteration, producedAt, origin, specVersion }
+
+        /// Which of the envelope's headers `name` spells, if any. Their names all differ in length: one comparison
+        /// per header, not up to seven.
+        private static func field(named name: UnsafeBufferPointer<UInt8>) -> Field? {
+            switch name.count {
+            case Header.messageID.utf8.count where matches(name, Header.messageID): .messageID
+            case Header.correlationID.utf8.count where matches(name, Header.correlationID): .correlationID
+            case Header.traceparent.utf8.count where matches(name, Header.traceparent): .traceparent
+            case Header.iteration.utf8.count where matches(name, Header.iteration): .iteration
+            case Header.producedAt.utf8.count where matches(name, Header.producedAt): .producedAt
+            case Header.origin.utf8.count where matches(name, Header.origin): .origin
+            case Header.specVersion.utf8.count where matches(name, Header.specVersion): .specVersion
+            default: nil
+            }
+        }
+
+        private mutating func set(_ field: Field, to value: Range<Int>) {
+            switch field {
+            case .messageID: messageID = value
+            case .correlationID: correlationID = value
+            case .traceparent: traceparent = value
+            case .iteration: iteration = value
+            case .producedAt: producedAt = value
+            case .origin: origin = value
+            case .specVersion: specVersion = value
+            }
         }
 
         private mutating func store(_ bytes: UnsafeRawBufferPointer) -> Range<Int> {
