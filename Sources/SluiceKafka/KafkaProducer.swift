@@ -109,9 +109,19 @@ public final class KafkaProducer: Sendable {
     ) async throws(KafkaError) {
         var backoff = Duration.microseconds(200)
         while try !tryEnqueue(record, opaque: makeOpaque()) {
-            try? await Task.sleep(for: backoff)
+            await Self.wait(backoff)
             backoff = min(backoff * 2, .milliseconds(20))
         }
+    }
+
+    /// Waits `duration`, also in a cancelled task, whose own `Task.sleep` returns at once: a caller that is
+    /// stopping still needs the room it waits for, and should not spin for it.
+    private static func wait(_ duration: Duration) async {
+        guard Task.isCancelled else {
+            try? await Task.sleep(for: duration)
+            return
+        }
+        await Task.detached { try? await Task.sleep(for: duration) }.value
     }
 
     /// Queues `record`, or finds librdkafka's local queue full (nothing queued, what `opaque` holds released).

@@ -160,6 +160,21 @@ struct HostStateTests {
         #expect(state.committable().isEmpty, "offset 0 is not finished, so nothing can be committed")
     }
 
+    @Test func aStoppingLaneTakesNothingMoreSoClosingDropsEveryItemNotStarted() throws {
+        var state = HostState(ordered: false)
+        state.assign([p0])
+        _ = state.take([message(p0, 0), message(p0, 1), message(p0, 2)])
+        let ready = state.nextReady(orPark: nil)
+        let first = try #require(ready)
+        let (finished, next) = state.processed(first, produced: 0, takingNext: false)
+        #expect(finished)
+        #expect(next == nil)
+        let (_, dropped) = state.closeIntake()
+        #expect(dropped == 2, "offsets 1 and 2 were left ready, not taken by the stopping lane")
+        #expect(state.runningCount(in: [p0]) == 0, "so a revoke waits for nothing")
+        #expect(state.committable() == [p0: 1])
+    }
+
     @Test func closingDropsOnlyTheUnstartedTailOfEachPartition() throws {
         var state = HostState(ordered: true)
         state.assign([p0, p1])

@@ -35,7 +35,8 @@ struct WorkerHostTests {
         }
     }
 
-    @Test func failingInputsGoToTheDeadLetterTopicWithReasonsAndTheRestFlow() async throws {
+    @Test(arguments: [NodeExecution.concurrent, .synchronous])
+    func failingInputsGoToTheDeadLetterTopicWithReasonsAndTheRestFlow(execution: NodeExecution) async throws {
         let nodes = [
             NodeSpec(
                 name: "flaky", kind: .custom("Flaky"), inputs: [InputRef(source: "events")], concurrency: 16, retries: 2
@@ -43,7 +44,10 @@ struct WorkerHostTests {
         ]
         try await TestGraph.with(inputs: [InputSpec(name: "events", partitions: 2)], nodes: nodes) { graph in
             var registry = NodeRegistry.builtIn
-            registry.register(FlakyNode.self, as: .custom("Flaky"))
+            switch execution {
+            case .concurrent: registry.register(FlakyNode.self, as: .custom("Flaky"))
+            case .synchronous: registry.register(SynchronousFlakyNode.self, as: .custom("Flaky"))
+            }
             // Every 10th input fails on every attempt; every 7th (not 10th) fails once, then succeeds on retry.
             let records = graph.entryRecords("events", 0..<300) { n in
                 n % 10 == 0 ? ",\"failAttempts\":99" : n % 7 == 0 ? ",\"failAttempts\":1" : ""
@@ -77,7 +81,10 @@ struct WorkerHostTests {
         }
     }
 
-    @Test func sameKeyInputsRunOneAtATimeInOrderUnderConcurrency64() async throws {
+    /// A concurrent node runs different keys at once; a synchronous one (which suspends here all the same) runs
+    /// one input at a time in read order, whatever its `concurrency`.
+    @Test(arguments: [NodeExecution.concurrent, .synchronous])
+    func sameKeyInputsRunOneAtATimeInOrderUnderConcurrency64(execution: NodeExecution) async throws {
         let nodes = [
             NodeSpec(
                 name: "rec", kind: .custom("Recorder"), inputs: [InputRef(source: "events")], concurrency: 64,
@@ -86,7 +93,10 @@ struct WorkerHostTests {
         try await TestGraph.with(inputs: [InputSpec(name: "events", partitions: 2)], nodes: nodes) { graph in
             let recorder = OrderRecorder()
             var registry = NodeRegistry()
-            registry.register(.custom("Recorder")) { _ in RecorderNode(recorder: recorder) }
+            registry.register(.custom("Recorder")) { _ in
+                execution == .concurrent
+                    ? RecorderNode(recorder: recorder) as any Node : SynchronousRecorderNode(recorder: recorder)
+            }
             let producer = try TestKafka.producer()
             try await TestKafka.produce(producer, graph.entryRecords("events", 0..<2_000, keys: 8))
             await producer.close()
@@ -98,7 +108,11 @@ struct WorkerHostTests {
             #expect(outputs.count == 2_000)
             let (order, overlaps, peak) = recorder.snapshot()
             #expect(overlaps == 0)
-            #expect(peak > 1, "different keys should run concurrently")
+            if execution == .concurrent {
+                #expect(peak > 1, "different keys should run concurrently")
+            } else {
+                #expect(peak == 1, "a synchronous node runs one input at a time")
+            }
             for key in 0..<8 {
                 let expected = Array(stride(from: key, to: 2_000, by: 8))
                 #expect(order["k\(key)"] == expected, "key k\(key) out of order")
@@ -141,19 +155,23 @@ struct WorkerHostTests {
         }
     }
 
-    @Test func aGracefulStopMidRunThenARestartLosesNothingAndDuplicatesNothing() async throws {
+    /// A delay node (concurrent) or a node that blocks its thread for a millisecond an input (synchronous).
+    @Test(arguments: [NodeExecution.concurrent, .synchronous])
+    func aGracefulStopMidRunThenARestartLosesNothingAndDuplicatesNothing(execution: NodeExecution) async throws {
         let nodes = [
             NodeSpec(
-                name: "slow", kind: .delay, inputs: [InputRef(source: "events")], config: .object(["ms": .int(2)]),
-                concurrency: 32)
+                name: "slow", kind: execution == .concurrent ? .delay : .custom("Blocking"),
+                inputs: [InputRef(source: "events")], config: .object(["ms": .int(2)]), concurrency: 32)
         ]
+        var registry = NodeRegistry.builtIn
+        registry.register(BlockingNode.self, as: .custom("Blocking"))
         try await TestGraph.with(inputs: [InputSpec(name: "events", partitions: 3)], nodes: nodes) { graph in
             let producer = try TestKafka.producer()
             try await TestKafka.produce(producer, graph.entryRecords("events", 0..<3_000, keys: 64))
             await producer.close()
             let topic = graph.node("slow").ports[0].topic
 
-            let first = RunningWorker(try graph.host("slow", instanceID: "slow-1"))
+            let first = RunningWorker(try graph.host("slow", registry: registry, instanceID: "slow-1"))
             let watcher = try TestKafka.consumer()
             try watcher.subscribe(topics: [topic])
             let seen = await watcher.collect(600, timeout: .seconds(60))
@@ -163,7 +181,7 @@ struct WorkerHostTests {
             let committed = try await TestKafka.admin().committedOffsets(group: graph.node("slow").consumerGroup)
             #expect(committed.values.reduce(0, +) < 3_000, "the first worker stopped mid-run")
 
-            let second = RunningWorker(try graph.host("slow", instanceID: "slow-1"))
+            let second = RunningWorker(try graph.host("slow", registry: registry, instanceID: "slow-1"))
             let outputs = try await TestKafka.read(topic, count: 3_000, quiet: .seconds(3))
             try await second.stop()
 
@@ -269,8 +287,37 @@ actor FlakyNode: Node {
     init(setup: NodeSetup) {}
 
     func process(_ input: NodeInput, context: NodeContext) throws {
+        try Self.pass(input, context: context)
+    }
+
+    static func pass(_ input: NodeInput, context: NodeContext) throws {
         let payload = try input.payload(as: Input.self)
         if context.attempt <= payload.failAttempts ?? 0 { throw Failure(i: payload.i) }
+        try context.emit(rawJSON: input.rawPayload)
+    }
+}
+
+/// ``FlakyNode``, run inline.
+actor SynchronousFlakyNode: Node {
+    static var execution: NodeExecution { .synchronous }
+
+    init(setup: NodeSetup) {}
+
+    func process(_ input: NodeInput, context: NodeContext) throws {
+        try FlakyNode.pass(input, context: context)
+    }
+}
+
+/// Blocks its thread for `config.ms` milliseconds an input, then passes the payload through: slow computation,
+/// which never suspends.
+actor BlockingNode: Node {
+    static var execution: NodeExecution { .synchronous }
+    let microseconds: UInt32
+
+    init(setup: NodeSetup) { microseconds = UInt32(setup.config["ms"]?.intValue ?? 0) * 1_000 }
+
+    func process(_ input: NodeInput, context: NodeContext) throws {
+        usleep(microseconds)
         try context.emit(rawJSON: input.rawPayload)
     }
 }
@@ -306,6 +353,15 @@ final class OrderRecorder: Sendable {
     func snapshot() -> (order: [String: [Int]], overlaps: Int, peak: Int) {
         state.withLock { ($0.order, $0.overlaps, $0.peak) }
     }
+
+    /// Records `input`'s start and end around a random sleep of up to 2 ms, then passes its number on.
+    func record(_ input: NodeInput, context: NodeContext) async throws {
+        let i = try input.payload(as: Numbered.self).i
+        begin(key: input.correlationID, i: i)
+        try await Task.sleep(for: .microseconds(Int.random(in: 0...2_000)))
+        end(key: input.correlationID)
+        try context.emit(Numbered(i: i))
+    }
 }
 
 actor RecorderNode: Node {
@@ -315,11 +371,20 @@ actor RecorderNode: Node {
     init(setup: NodeSetup) { recorder = OrderRecorder() }
 
     func process(_ input: NodeInput, context: NodeContext) async throws {
-        let i = try input.payload(as: Numbered.self).i
-        recorder.begin(key: input.correlationID, i: i)
-        try await Task.sleep(for: .microseconds(Int.random(in: 0...2_000)))
-        recorder.end(key: input.correlationID)
-        try context.emit(Numbered(i: i))
+        try await recorder.record(input, context: context)
+    }
+}
+
+/// ``RecorderNode`` declared synchronous, though it suspends: the worker runs it one input at a time.
+actor SynchronousRecorderNode: Node {
+    static var execution: NodeExecution { .synchronous }
+    let recorder: OrderRecorder
+
+    init(recorder: OrderRecorder) { self.recorder = recorder }
+    init(setup: NodeSetup) { recorder = OrderRecorder() }
+
+    func process(_ input: NodeInput, context: NodeContext) async throws {
+        try await recorder.record(input, context: context)
     }
 }
 

@@ -2,9 +2,12 @@ import SluiceRuntime
 
 /// `custom/Screen`: routes documents that mention a banned word to port `flagged`, the rest to `out`.
 ///
-/// Config: `{ "banned": ["word", ...] }`. Shows ports, configuration checked at start-up, and actor state
-/// (a running count, safe without locks because the node is an actor).
+/// Config: `{ "banned": ["word", ...] }`. Shows ports, configuration checked at start-up, actor state (a running
+/// count, safe without locks because the node is an actor), and a kind that never suspends declaring so.
 actor Screen: Node {
+    /// Pure computation: the worker runs each input where it is read, with no hand-off between tasks.
+    static var execution: NodeExecution { .synchronous }
+
     struct Document: Codable {
         var id: String
         var text: String

@@ -16,7 +16,9 @@ public import SluiceCore
 /// and run one at a time while it computes. With `ordering: key` (the default), inputs with the same key never
 /// interleave and start in the order they were read. The host decodes inputs and queues outputs on the node's actor
 /// too (no executor hop per input), so long computation inside `process` holds up the worker's other inputs: scale
-/// CPU-bound nodes with more workers, or run the computation off the actor.
+/// CPU-bound nodes with more workers, or run the computation off the actor. A node whose `process` never suspends
+/// says so with ``execution`` (``NodeExecution/synchronous``): the worker then runs it without any hand-off between
+/// tasks, the fastest way through a worker.
 ///
 /// Outputs are collected by the ``NodeContext`` and produced only when ``process(_:context:)`` returns, so an
 /// attempt that throws emits nothing and a retried input does not duplicate its outputs.
@@ -31,9 +33,14 @@ public protocol Node: Actor {
 
     /// Releases what the node holds; called once, after the last ``process(_:context:)`` returned.
     func close() async
+
+    /// How the worker runs this kind's inputs; ``NodeExecution/concurrent`` unless the kind says otherwise.
+    static var execution: NodeExecution { get }
 }
 
 extension Node {
+    public static var execution: NodeExecution { .concurrent }
+
     public func close() async {}
 }
 

@@ -279,8 +279,10 @@ struct HostState {
     /// producer (`nil`: its processing was cancelled, so it stays unfinished), and releases its key.
     ///
     /// - Returns: whether it is finished now (no records, or all already acknowledged: its permit goes back), and
-    ///   what the lane runs next (see ``next(after:)``).
-    mutating func processed(_ item: WorkItem, produced: Int?) -> (finished: Bool, next: WorkItem?) {
+    ///   what the lane runs next (see ``next(after:taking:)``).
+    mutating func processed(
+        _ item: WorkItem, produced: Int?, takingNext: Bool = true
+    ) -> (finished: Bool, next: WorkItem?) {
         var done = false
         if let produced {
             if deliveries.expect(produced, tag: item.tag) {
@@ -290,7 +292,7 @@ struct HostState {
         } else {
             deliveries.close(item.tag)
         }
-        return (done, next(after: item))
+        return (done, next(after: item, taking: takingNext))
     }
 
     /// Releases `item`'s key (the next item of the key, if one waits, joins the ready queue) and tells its lane what
@@ -299,9 +301,12 @@ struct HostState {
     ///
     /// Oldest first, rather than the key's next item at once: a lane that followed one busy key would leave older
     /// inputs of other keys waiting, and their offsets would hold back the partition's commits.
-    mutating func next(after item: WorkItem) -> WorkItem? {
+    ///
+    /// - Parameter taking: `false` for a lane that stops (its task is cancelled): the ready items stay for
+    ///   ``closeIntake()`` to drop, rather than one being taken and never finished.
+    mutating func next(after item: WorkItem, taking: Bool = true) -> WorkItem? {
         if let next = processed(item) { ready.append(next) }
-        return ready.popFirst()
+        return taking ? ready.popFirst() : nil
     }
 
     /// Records that an item is done: processed and every output acknowledged. Its permit goes back whatever

@@ -14,11 +14,37 @@ extension WorkerHost {
     /// input that does not suspend is decoded, processed and produced without leaving the node's actor.
     func runLane(on node: isolated any Node, producer: KafkaProducer) async {
         var lane = LaneCache()
-        var current = await nextReady()
-        while let item = current, !Task.isCancelled {
+        while !Task.isCancelled, let item = await nextReady() {
+            await run(item, lane: &lane, producer: producer)
+        }
+    }
+
+    /// The intake of a ``NodeExecution/synchronous`` node, which is also its only lane: reads chunks of messages
+    /// while pending slots are free and runs their inputs in read order, on the node's actor, with no hand-off to
+    /// another task. Cancelled (graceful shutdown included), it stops after its current input and drops the rest of
+    /// the chunk, as ``pull(from:)`` does.
+    func runInline(on node: isolated any Node, consumer: KafkaConsumer, producer: KafkaProducer) async {
+        defer { closeIntake() }
+        var lane = LaneCache()
+        var batches = consumer.batches.makeAsyncIterator()
+        while !Task.isCancelled, let batch = await batches.next() {
+            guard await pending.acquire(batch.count) else { return }
+            admit(batch)
+            if let first = updateState({ $0.nextReady(orPark: nil) }) {
+                await run(first, lane: &lane, producer: producer)
+            }
+        }
+    }
+
+    /// Runs `item`, then each item the state hands on when one is done, until none is ready or the task is
+    /// cancelled (which leaves the ready items where they are).
+    nonisolated(nonsending) private func run(
+        _ item: WorkItem, lane: inout LaneCache, producer: KafkaProducer
+    ) async {
+        var current: WorkItem? = item
+        while let item = current {
             let outputs = await handle(item, lane: &lane)
             current = await complete(item, outputs: outputs, producer: producer)
-            if current == nil { current = await nextReady() }
         }
     }
 
@@ -98,13 +124,17 @@ extension WorkerHost {
     /// once when there are none) or holds them for a transaction (exactly-once). A delivery failure stops the host
     /// without finishing `item`, so its offset is not committed.
     ///
-    /// - Returns: what the lane runs next (see ``HostState/next(after:)``).
+    /// - Returns: what the lane runs next (see ``HostState/next(after:taking:)``); nothing once its task is
+    ///   cancelled.
     nonisolated(nonsending) private func complete(
         _ item: WorkItem, outputs records: InlineList<KafkaRecord>?, producer: KafkaProducer
     ) async -> WorkItem? {
         if exactlyOnce, let records {
             let (counted, held, next) = updateState { state in
-                (state.hold(item, outputs: Array(records)), state.heldCount, state.next(after: item))
+                (
+                    state.hold(item, outputs: Array(records)), state.heldCount,
+                    state.next(after: item, taking: !Task.isCancelled)
+                )
             }
             if !counted { pending.release() }
             if held >= transactionTrigger { requestTransaction() }
@@ -124,7 +154,9 @@ extension WorkerHost {
             }
         }
         // Only now may the next input of the key run: its outputs must not overtake these.
-        let (finished, next) = updateState { $0.processed(item, produced: produced) }
+        let (finished, next) = updateState {
+            $0.processed(item, produced: produced, takingNext: !Task.isCancelled)
+        }
         if finished { pending.release() }
         return next
     }

@@ -16,7 +16,9 @@ import Tracing
 /// The consumer hands over whole fetched chunks; the lanes are long-lived tasks that take started items oldest
 /// first, so an input costs no task of its own. The lanes run on the node's actor: calling the node is no executor
 /// hop, and the host's per-input work (decoding, building outputs) shares the node's serial executor, interleaving
-/// wherever the node suspends. A key's next item becomes ready only when the one before it is done.
+/// wherever the node suspends. A key's next item becomes ready only when the one before it is done. A
+/// ``NodeExecution/synchronous`` node has no lanes: the task that reads the chunks runs their inputs itself, on the
+/// node's actor, in read order (which keeps each key's order without sequencing).
 /// At-least-once: an input's offset is finished only when the node returned *and* the broker acknowledged
 /// every output (or the dead-letter record), and offsets are stored for commit only over a contiguous run of
 /// finished inputs. An input that keeps throwing goes to the node's dead-letter topic after `retries` retries;
@@ -45,6 +47,8 @@ public final class WorkerHost: Service, Sendable {
     let configuration: WorkerConfiguration
     let logger: Logger
     let node: any Node
+    /// The node is ``NodeExecution/synchronous``: the intake runs its inputs, there are no lanes.
+    let runsInline: Bool
     /// What every ``NodeContext`` of this host shares.
     let contextTemplate: NodeContext.Template
     /// Header values every output shares.
@@ -116,7 +120,15 @@ public final class WorkerHost: Service, Sendable {
         self.retryPolicy = RetryPolicy(
             maxRetries: spec.retries, baseDelay: configuration.retryBaseDelay,
             maxDelay: max(configuration.retryBaseDelay, configuration.retryMaxDelay))
-        self.state = Mutex(HostState(ordered: spec.ordering == .key, readAhead: max(4 * spec.concurrency, 256)))
+        let node = try registry.makeNode(
+            NodeSetup(
+                name: nodeName, kind: spec.kind, instanceID: instanceID, config: spec.config, ports: spec.ports,
+                logger: logger))
+        self.node = node
+        self.runsInline = type(of: node).execution == .synchronous
+        // Inputs run one at a time in read order inline: no key needs sequencing.
+        self.state = Mutex(
+            HostState(ordered: spec.ordering == .key && !runsInline, readAhead: max(4 * spec.concurrency, 256)))
         self.pending = InFlightLimit(permits: max(configuration.maxPendingInputs, 2 * spec.concurrency))
         self.metrics = HostMetrics(node: nodeName)
         self.outputHeaders = OutputHeaders(
@@ -124,10 +136,6 @@ public final class WorkerHost: Service, Sendable {
             specVersion: graph.version)
         self.contextTemplate = NodeContext.Template(
             node: nodeName, instanceID: instanceID, config: spec.config, ports: spec.ports, logger: logger)
-        self.node = try registry.makeNode(
-            NodeSetup(
-                name: nodeName, kind: spec.kind, instanceID: instanceID, config: spec.config, ports: spec.ports,
-                logger: logger))
     }
 
     /// Consumes until graceful shutdown (or cancellation), then drains, commits and closes.
@@ -167,8 +175,15 @@ public final class WorkerHost: Service, Sendable {
             metadata: [
                 MetadataKey.topics: "\(topology.inputs.map(\.topic))", MetadataKey.delivery: "\(spec.delivery)",
                 MetadataKey.allocator: "\(Allocator.name)",
+                MetadataKey.execution: "\(runsInline ? "synchronous" : "concurrent, \(spec.concurrency) lanes")",
             ])
-        let pulling = Task { await pull(from: consumer) }
+        let pulling = Task {
+            if runsInline {
+                await runInline(on: node, consumer: consumer, producer: producer)
+            } else {
+                await pull(from: consumer)
+            }
+        }
         control.withLock { $0.pulling = pulling }
         // Offsets move through periodic stores (at-least-once) or transactions (exactly-once).
         let committing =
@@ -178,6 +193,10 @@ public final class WorkerHost: Service, Sendable {
 
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
+                if runsInline {
+                    await pulling.value
+                    return
+                }
                 await withDiscardingTaskGroup { group in
                     for _ in 0..<spec.concurrency {
                         group.addTask { await self.runLane(on: self.node, producer: producer) }
@@ -222,21 +241,29 @@ public final class WorkerHost: Service, Sendable {
     /// Reads chunks of messages while pending slots are free and hands their startable items to the lanes; closes
     /// the intake when cancelled or when the consumer ends: the lanes end once their running inputs are done.
     private func pull(from consumer: KafkaConsumer) async {
-        defer {
-            let (wakeups, dropped) = state.withLock { $0.closeIntake() }
-            pending.release(dropped)
-            for (lane, item) in wakeups { lane.resume(returning: item) }
-        }
+        defer { closeIntake() }
         var batches = consumer.batches.makeAsyncIterator()
         // Room first, then the next chunk: a chunk waiting here would be memory the read-ahead bound does not see.
         while await waitForReadAheadRoom(), let batch = await batches.next() {
             guard await pending.acquire(batch.count) else { return }
-            let (intake, inFlight) = state.withLock { ($0.take(batch), $0.inFlight) }
-            pending.release(intake.dropped)
-            for (lane, item) in intake.wakeups { lane.resume(returning: item) }
-            metrics.inFlight.record(inFlight)
+            admit(batch)
             if Task.isCancelled { return }
         }
+    }
+
+    /// Takes a chunk read under its permits: its started items go to idle lanes or wait in the ready queue.
+    func admit(_ batch: [KafkaMessage]) {
+        let (intake, inFlight) = state.withLock { ($0.take(batch), $0.inFlight) }
+        pending.release(intake.dropped)
+        for (lane, item) in intake.wakeups { lane.resume(returning: item) }
+        metrics.inFlight.record(inFlight)
+    }
+
+    /// Takes no more items: drops those not started and ends the idle lanes.
+    func closeIntake() {
+        let (wakeups, dropped) = state.withLock { $0.closeIntake() }
+        pending.release(dropped)
+        for (lane, item) in wakeups { lane.resume(returning: item) }
     }
 
     /// Waits while more items than the read-ahead bound (four per lane, at least 256) wait for a lane; the lane that
@@ -339,6 +366,7 @@ enum MetadataKey {
     static let offsets = "kafka.offsets"
     static let delivery = "sluice.delivery"
     static let allocator = "sluice.allocator"
+    static let execution = "sluice.execution"
 }
 
 /// Counters and the in-flight gauge of one node, reported to whatever metrics backend the executable
