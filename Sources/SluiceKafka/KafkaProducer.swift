@@ -146,17 +146,18 @@ public final class KafkaProducer: Sendable {
         var headers: OpaquePointer? = nil
         if !record.headers.isEmpty {
             headers = rd_kafka_headers_new(record.headers.count)
-            for header in record.headers {
-                // withCString borrows a native string's bytes; passing the String itself would copy them each time.
-                // Given its length, librdkafka need not measure the name with strlen.
-                let nameLength = header.name.utf8.count
-                header.name.withCString { name in
-                    if let value = header.value {
-                        value.withUnsafeBytes {
-                            _ = rd_kafka_header_add(headers, name, nameLength, $0.baseAddress, $0.count)
+            // Each header is read in place, through the buffer: a `for header in` loop would copy every header,
+            // retaining and releasing its name and value.
+            record.headers.withUnsafeBufferPointer { list in
+                for index in list.indices {
+                    // withCString borrows a native string's bytes; passing the String itself would copy them each
+                    // time. Given its length, librdkafka need not measure the name with strlen.
+                    let nameLength = list[index].name.utf8.count
+                    list[index].name.withCString { name in
+                        let added = list[index].value?.withUnsafeBytes {
+                            rd_kafka_header_add(headers, name, nameLength, $0.baseAddress, $0.count)
                         }
-                    } else {
-                        _ = rd_kafka_header_add(headers, name, nameLength, nil, 0)
+                        if added == nil { _ = rd_kafka_header_add(headers, name, nameLength, nil, 0) }
                     }
                 }
             }

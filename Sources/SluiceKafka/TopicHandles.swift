@@ -7,7 +7,8 @@ struct TopicHandles {
     var all: [OpaquePointer] { Array(byName.values) }
 
     mutating func handle(of name: String, orMake make: () -> OpaquePointer?) -> OpaquePointer? {
-        if let last, last.name == name { return last.handle }
+        // Compared in place: binding `last` would copy (retain and release) its name.
+        if last?.name == name, let handle = last?.handle { return handle }
         if let known = byName[name] {
             last = (name, known)
             return known

@@ -6,21 +6,28 @@ struct InlineList<Element>: Sequence {
 
     init() {}
 
-    init(_ element: Element) { first = element }
+    init(_ element: consuming Element) { first = element }
 
     var count: Int { first == nil ? 0 : 1 + rest.count }
 
     var underestimatedCount: Int { count }
 
-    mutating func append(_ element: Element) {
+    /// Empties the list, handing its elements over in order, moved rather than copied (iterating copies each one
+    /// into the iterator and out again).
+    mutating func takeAll() -> (first: Element?, rest: [Element]) {
+        var taken: [Element] = []
+        swap(&taken, &rest)
+        return (first.take(), taken)
+    }
+
+    mutating func append(_ element: consuming Element) {
         if first == nil { first = element } else { rest.append(element) }
     }
 
     /// The list of `transform`'s results, in order.
     func map<T>(_ transform: (Element) throws -> T) rethrows -> InlineList<T> {
-        var mapped = InlineList<T>()
-        guard let first else { return mapped }
-        mapped.first = try transform(first)
+        guard let first else { return InlineList<T>() }
+        var mapped = InlineList<T>(try transform(first))
         if !rest.isEmpty { mapped.rest = try rest.map(transform) }
         return mapped
     }

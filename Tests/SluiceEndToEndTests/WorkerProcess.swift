@@ -33,7 +33,7 @@ final class WorkerProcess: Sendable {
         self.node = node
         self.instanceID = instanceID
         self.logURL = logURL
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         let process = Process()
         process.executableURL = try Self.binary()

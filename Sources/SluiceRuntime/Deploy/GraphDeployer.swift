@@ -44,6 +44,13 @@ public struct GraphDeployer: Sendable {
         return try KafkaAdmin(options: client, logger: logger)
     }
 
+    /// Creates the graph's missing topics, adds partitions where the spec asks for more, and records the spec in
+    /// `_sluice.graphs` unless the same graph is recorded already.
+    ///
+    /// - Returns: the plan that was carried out, and whether the spec was recorded.
+    /// - Throws: ``DeployRefused`` (every conflict, before anything is created), ``SpecError`` for an invalid spec,
+    ///   or the broker's error.
+    @discardableResult
     public func deploy(_ spec: GraphSpec) async throws -> DeployOutcome {
         let topology = try Topology(spec)
         let admin = try admin()

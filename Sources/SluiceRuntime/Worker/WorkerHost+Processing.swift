@@ -127,7 +127,7 @@ extension WorkerHost {
     /// - Returns: what the lane runs next (see ``HostState/next(after:taking:)``); nothing once its task is
     ///   cancelled.
     nonisolated(nonsending) private func complete(
-        _ item: WorkItem, outputs records: InlineList<KafkaRecord>?, producer: KafkaProducer
+        _ item: WorkItem, outputs records: consuming InlineList<KafkaRecord>?, producer: KafkaProducer
     ) async -> WorkItem? {
         if exactlyOnce, let records {
             let (counted, held, next) = updateState { state in
@@ -141,17 +141,14 @@ extension WorkerHost {
             return next
         }
         var produced = records?.count
-        for record in records ?? InlineList() {
-            do {
-                if try !producer.produceIfRoom(record, tag: item.tag) {
-                    try await producer.produce(record, tag: item.tag)
-                }
-            } catch {
-                // Not finished: the host stops, and the input is processed again after a restart.
-                fail(error)
-                produced = nil
-                break
-            }
+        var (first, rest) = records?.takeAll() ?? (nil, [])
+        do {
+            if let record = first.take() { try await send(record, tag: item.tag, producer: producer) }
+            for record in rest { try await send(record, tag: item.tag, producer: producer) }
+        } catch {
+            // Not finished: the host stops, and the input is processed again after a restart.
+            fail(error)
+            produced = nil
         }
         // Only now may the next input of the key run: its outputs must not overtake these.
         let (finished, next) = updateState {
@@ -159,6 +156,15 @@ extension WorkerHost {
         }
         if finished { pending.release() }
         return next
+    }
+
+    /// Hands one record to the producer, waiting for room in its queue if need be.
+    nonisolated(nonsending) private func send(
+        _ record: KafkaRecord, tag: Int, producer: KafkaProducer
+    ) async throws(KafkaError) {
+        if try !producer.produceIfRoom(record, tag: tag) {
+            try await producer.produce(record, tag: tag)
+        }
     }
 
     /// The delivery reports of records produced by ``complete(_:outputs:producer:)``.
