@@ -29,4 +29,13 @@ struct EmissionsTests {
     func mappingKeepsTheOrder(ports: [String]) {
         #expect(Array(emissions(ports).map(\.port.count)) == ports.map(\.count))
     }
+
+    @Test(arguments: [[], ["out"], ["out", "retry"], ["a", "b", "a", "c"]])
+    func takingAllHandsOverEveryElementInOrderAndEmptiesTheList(ports: [String]) {
+        var list = emissions(ports)
+        let (first, rest) = list.takeAll()
+        #expect(([first].compactMap { $0 } + rest).map(\.port) == ports)
+        #expect(list.count == 0)
+        #expect(Array(list).isEmpty)
+    }
 }
