@@ -15,8 +15,8 @@ struct ExternalCommand {
     var commandLine: String { ([executable] + arguments).joined(separator: " ") }
 
     /// Runs the program; returns its standard output and error, interleaved. Throws if it cannot start,
-    /// overruns `timeout` or exits with a non-zero status.
-    func run(timeout: Duration) async throws -> String {
+    /// overruns `timeout` or exits with a status not in `successStatuses`.
+    func run(timeout: Duration, successStatuses: Set<Int32> = [0]) async throws -> String {
         let outputFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("sluice-bench-\(UUID().uuidString).out")
         _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
@@ -48,7 +48,7 @@ struct ExternalCommand {
         }
         pid.set(0)
         let text = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-        guard status == 0, !pid.wasStopped else {
+        guard successStatuses.contains(status), !pid.wasStopped else {
             let tail = text.split(separator: "\n").suffix(8).joined(separator: "\n")
             let reason = pid.wasStopped ? "did not finish within \(timeout)" : "exited with status \(status)"
             throw BenchError("`\(commandLine)` \(reason)\n\(tail)")
