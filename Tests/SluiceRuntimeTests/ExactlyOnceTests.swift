@@ -7,10 +7,14 @@ import Testing
 
 @Suite("Exactly-once worker host against the broker", .serialized, .timeLimit(.minutes(5)))
 struct ExactlyOnceTests {
-    private static func passthrough(partitions: Int) -> (inputs: [InputSpec], nodes: [NodeSpec]) {
+    /// One exactly-once node `pass`: a passthrough, or (`delayMilliseconds`) a delay node with 16 lanes.
+    private static func passthrough(
+        partitions: Int, delayMilliseconds: Int? = nil
+    ) -> (inputs: [InputSpec], nodes: [NodeSpec]) {
         let node = NodeSpec(
-            name: "pass", kind: .passthrough, inputs: [InputRef(source: "events")], concurrency: 64,
-            delivery: .exactlyOnce)
+            name: "pass", kind: delayMilliseconds == nil ? .passthrough : .delay, inputs: [InputRef(source: "events")],
+            config: .object(delayMilliseconds.map { ["ms": .int($0)] } ?? [:]),
+            concurrency: delayMilliseconds == nil ? 64 : 16, delivery: .exactlyOnce)
         return ([InputSpec(name: "events", partitions: partitions)], [node])
     }
 
@@ -35,7 +39,9 @@ struct ExactlyOnceTests {
     }
 
     @Test func aCrashLikeStopThenARestartUnderTheSameInstanceIDLosesNothingAndDuplicatesNothing() async throws {
-        let (inputs, nodes) = Self.passthrough(partitions: 3)
+        // Slow enough (about 3,000 inputs a second) that the crash comes mid-run: a passthrough can finish all of
+        // them while the watcher joins its group.
+        let (inputs, nodes) = Self.passthrough(partitions: 3, delayMilliseconds: 5)
         let total = 20_000
         try await TestGraph.with(inputs: inputs, nodes: nodes) { graph in
             let producer = try TestKafka.producer()

@@ -328,9 +328,14 @@ public final class WorkerHost: Service, Sendable {
         if self.configuration.staticMembership { configuration.groupInstanceID = instanceID }
         configuration.bufferCapacity = self.configuration.consumerBufferCapacity ?? max(64, spec.concurrency)
         // librdkafka prefetches up to 64 MB by default: most of a slow worker's memory. 16 MB still keeps a fast
-        // node's fetches ahead of it; the rest of a backlog waits in the broker.
+        // node's fetches ahead of it, the rest of a backlog waiting in the broker, provided a partition whose queue
+        // reached it is fetched again soon: librdkafka postpones that fetch by `fetch.queue.backoff.ms`, 1 s by
+        // default, which stalled fast nodes working through a backlog (a passthrough chain ran about 8 % slower).
         if configuration.client.properties["queued.max.messages.kbytes"] == nil {
             configuration.client.properties["queued.max.messages.kbytes"] = "16384"
+            if configuration.client.properties["fetch.queue.backoff.ms"] == nil {
+                configuration.client.properties["fetch.queue.backoff.ms"] = "100"
+            }
         }
         // Exactly-once: offsets are committed only inside transactions.
         if exactlyOnce { configuration.autoCommitIntervalMilliseconds = 0 }
