@@ -53,10 +53,7 @@ extension Envelope {
         switch (key, found.correlationID) {
         case (let key?, let header?):
             guard equal(key, bytes, header) else {
-                guard isUTF8(key[...]) else {
-                    throw EnvelopeError(
-                        code: .keyMismatch, message: "record key is not valid UTF-8 (it must be the correlation id)")
-                }
+                try requireUTF8(key)
                 throw EnvelopeError(
                     code: .keyMismatch, header: Header.correlationID,
                     message: "record key '\(String(decoding: key, as: UTF8.self))' differs from header "
@@ -67,9 +64,7 @@ extension Envelope {
                 throw EnvelopeError(code: .missingKey, message: "record has no key (the key must be the correlation id)")
             }
         case (let key?, nil):
-            guard isUTF8(key[...]) else {
-                throw EnvelopeError(code: .keyMismatch, message: "record key is not valid UTF-8 (it must be the correlation id)")
-            }
+            try requireUTF8(key)
             text.correlationID = text.store(key)
         case (nil, nil):
             text.correlationID = text.store(makeMessageIDBytes())
@@ -87,6 +82,14 @@ extension Envelope {
         return Envelope(
             payload: value, text: text, iteration: found.iteration.map(Int.init) ?? 0,
             producedAt: found.producedAt ?? receivedAt ?? now(), specVersion: found.specVersion.map(Int.init))
+    }
+
+    /// Throws unless the record key is UTF-8, as a correlation id is. (A key equal to the checked correlation header
+    /// needs no check of its own.)
+    private static func requireUTF8(_ key: [UInt8]) throws(EnvelopeError) {
+        guard isUTF8(key[...]) else {
+            throw EnvelopeError(code: .keyMismatch, message: "record key is not valid UTF-8 (it must be the correlation id)")
+        }
     }
 
     /// Whether `key` holds the same bytes as `bounds` of `bytes`.
